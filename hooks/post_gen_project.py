@@ -1,0 +1,59 @@
+"""Prune the files of options not chosen; copy the user's CSV; initialise git and DVC."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SAMPLES = ("breast_cancer", "wine", "diabetes")
+DATA_FILE = "{{ cookiecutter.__data_file }}"
+OWN_CSV = "{{ cookiecutter.data_source }}" == "own_csv"
+INIT = "{{ cookiecutter.init_git_and_dvc }}" == "True"
+MODULE = "{{ cookiecutter.module_name }}"
+
+
+def run(*command: str) -> None:
+    """Run a command in the project, quietly; stop the bake with its output if it fails."""
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        sys.exit(f"`{' '.join(command)}` failed:\n{done.stdout}{done.stderr}")
+
+
+def prune() -> None:
+    """Keep only the chosen table and its suite."""
+    for name in SAMPLES:
+        if f"{name}.csv" != DATA_FILE or OWN_CSV:
+            Path("data/raw", f"{name}.csv").unlink()
+            Path("expectations", f"{name}.json").unlink()
+    if OWN_CSV:
+        source = Path(os.environ.get("PWD", "."), r"""{{ cookiecutter.csv_path }}""".strip())
+        shutil.copyfile(source.expanduser(), Path("data/raw", DATA_FILE))
+
+
+def init_repositories() -> None:
+    """git init, dvc init, dvc add of the raw table, first commit."""
+    run("git", "init", "--quiet", "--initial-branch=main")
+    run("dvc", "init", "--quiet")
+    run("dvc", "config", "core.analytics", "false")
+    run("dvc", "config", "core.autostage", "true")
+    run("dvc", "add", "--quiet", f"data/raw/{DATA_FILE}")
+    run("git", "add", "--all")
+    identity = []
+    if subprocess.run(["git", "config", "user.email"], capture_output=True).returncode != 0:
+        identity = ["-c", "user.name={{ cookiecutter.author_name }}", "-c", "user.email=author@example.com"]
+    run("git", *identity, "commit", "--quiet", "-m", "Start from the baseline-first template")
+
+
+prune()
+if INIT:
+    init_repositories()
+steps = [
+    "cd {{ cookiecutter.project_slug }}",
+    'pip install -e ".[dev]"',
+    f"python -m {MODULE} init-suite   # then review the drafted suite" if OWN_CSV else "",
+    "dvc repro" if INIT else "git init && dvc init && dvc repro",
+    "mlflow ui --backend-store-uri sqlite:///mlflow.db",
+]
+print("Project ready. Next:\n  " + "\n  ".join(step for step in steps if step))

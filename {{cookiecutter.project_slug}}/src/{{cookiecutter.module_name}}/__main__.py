@@ -1,0 +1,53 @@
+"""Command line: ``python -m <package> <command>``, one command per pipeline stage.
+
+Params are checked before any stage module (and its heavy imports) is loaded, so a bad
+``params.yaml`` fails at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .config import load_params
+from .errors import StageError
+
+STAGES = {
+    "validate": "validate the raw table against its expectation suite",
+    "split": "seeded holdout split with row ids",
+    "baseline": "tune and score the classical baseline models",
+    "compare": "compare every candidate on the test split and name the champion",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser: one sub-command per stage, plus ``init-suite``."""
+    parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, text in STAGES.items():
+        commands.add_parser(name, help=text, description=text)
+    draft = commands.add_parser(
+        "init-suite", help="draft an expectation suite from the raw table, for review"
+    )
+    draft.add_argument("--force", action="store_true", help="overwrite an existing suite")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the process exit status (0 on success, 1 on a stage error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        params = load_params()
+        if args.command == "init-suite":
+            importlib.import_module(f"{__package__}.suite").run(params, force=args.force)
+        else:
+            importlib.import_module(f"{__package__}.stages.{args.command}").run(params)
+    except StageError as exc:
+        print(f"error: {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

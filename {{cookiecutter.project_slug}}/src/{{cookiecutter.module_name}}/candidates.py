@@ -1,0 +1,119 @@
+"""Candidates: every model's test-set predictions plus a card describing it.
+
+A stage that produces models writes, under ``candidates/<stage>/``, one
+``<name>.parquet`` (predictions on the test split) and one ``<name>.json`` (the card).
+``compare`` reads every card it finds, so adding a candidate is adding files, not
+editing ``compare``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import StageError
+from .metrics import PROBA_PREFIX
+from .outputs import write_json, write_parquet
+from .paths import CANDIDATES_DIR, ROW_ID
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What ``compare`` needs to know about one model.
+
+    Attributes
+    ----------
+    name : str
+        Unique candidate name (``dummy``, ``linear``, ``hgb``...).
+    stage : str
+        Stage that produced it; the ``baseline`` stage's selected model is the reference.
+    complexity : int
+        Rank used to break ties: lower is simpler (dummy 0, linear 1, trees 2, deep 3).
+    selected : bool
+        Whether its stage chose it (on cross-validation or validation, never on test).
+    cv_metric : str
+        Metric of ``cv_mean``/``cv_std`` (the primary metric, in its own units).
+    cv_mean, cv_std : float
+        Mean and standard deviation over cross-validation folds (NaN if not cross-validated).
+    model_path : str
+        Saved model, relative to the project root.
+    run_id : str
+        MLflow run holding the candidate's params, metrics and logged model.
+    details : dict
+        Anything else worth showing (best hyper-parameters, reason of selection...).
+    """
+
+    name: str
+    stage: str
+    complexity: int
+    selected: bool
+    cv_metric: str
+    cv_mean: float
+    cv_std: float
+    model_path: str
+    run_id: str
+    details: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def predictions_path(self) -> Path:
+        """Path of the candidate's test-set predictions."""
+        return CANDIDATES_DIR / self.stage / f"{self.name}.parquet"
+
+
+def predictions_frame(
+    row_ids: pd.Series,
+    y_true: pd.Series,
+    y_pred: np.ndarray,
+    proba: np.ndarray | None = None,
+    classes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Build a prediction table: one row per test row.
+
+    Parameters
+    ----------
+    row_ids, y_true : Series of shape (n_test_rows,)
+    y_pred : ndarray of shape (n_test_rows,)
+    proba : ndarray of shape (n_test_rows, n_classes), default=None
+        Class probabilities (classification), columns in the order of ``classes``.
+    classes : list of str, default=None
+
+    Returns
+    -------
+    DataFrame of shape (n_test_rows, 3 + n_classes)
+    """
+    frame = pd.DataFrame(
+        {ROW_ID: row_ids.to_numpy(), "y_true": y_true.to_numpy(), "y_pred": np.asarray(y_pred)}
+    )
+    if proba is not None and classes is not None:
+        for index, label in enumerate(classes):
+            frame[f"{PROBA_PREFIX}{label}"] = proba[:, index]
+    return frame
+
+
+def write_candidate(candidate: Candidate, predictions: pd.DataFrame) -> Path:
+    """Write a candidate's card and predictions; return the card's path."""
+    write_parquet(candidate.predictions_path, predictions)
+    return write_json(CANDIDATES_DIR / candidate.stage / f"{candidate.name}.json", asdict(candidate))
+
+
+def read_candidates(directory: Path = CANDIDATES_DIR) -> list[tuple[Candidate, pd.DataFrame]]:
+    """Read every candidate card under ``directory`` with its predictions, sorted by name.
+
+    Raises
+    ------
+    StageError
+        If there is no candidate, or a card's predictions file is missing.
+    """
+    found = []
+    for card in sorted(directory.glob("*/*.json")):
+        candidate = Candidate(**json.loads(card.read_text(encoding="utf-8")))
+        if not candidate.predictions_path.exists():
+            raise StageError(f"{card}: predictions {candidate.predictions_path} are missing")
+        found.append((candidate, pd.read_parquet(candidate.predictions_path)))
+    if not found:
+        raise StageError(f"no candidate under {directory}/: run the baseline stage first")
+    return found

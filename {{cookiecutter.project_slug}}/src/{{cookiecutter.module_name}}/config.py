@@ -1,0 +1,178 @@
+"""The typed schema of ``params.yaml``: every stage validates it before doing any work.
+
+``params.yaml`` is the only place a user tunes anything. A missing, unknown or mistyped
+key fails at once with the file, the dotted key and the expected type.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import StageError
+
+PARAMS_FILE = Path("params.yaml")
+
+Task = Literal["binary", "multiclass", "regression"]
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+#: Metrics available per task; the first one is the default primary metric.
+TASK_METRICS: dict[str, tuple[str, ...]] = {
+    "binary": ("roc_auc", "accuracy", "f1", "log_loss"),
+    "multiclass": ("roc_auc", "accuracy", "f1", "log_loss"),
+    "regression": ("rmse", "mae", "r2"),
+}
+
+
+class ParamsError(StageError):
+    """``params.yaml`` is missing, unreadable or does not match the schema."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataParams(_Section):
+    """Where the raw table is and how to read it (pandas ``read_csv`` settings)."""
+
+    path: Path
+    target: str = Field(min_length=1)
+    task: Task
+    positive_class: str | None = None
+    sep: str = ","
+    encoding: str = "utf-8"
+    decimal: str = "."
+    na_values: list[str] = []
+
+
+class ValidateParams(_Section):
+    """The expectation suite that gates the pipeline."""
+
+    suite: Path
+
+
+class SplitParams(_Section):
+    """One seeded holdout split, stratified on the target for classification."""
+
+    test_size: float = Field(gt=0, lt=1)
+    seed: int
+
+
+class DummyParams(_Section):
+    """The floor: ``DummyClassifier``/``DummyRegressor`` strategy."""
+
+    strategy: Literal["prior", "most_frequent", "stratified", "uniform", "mean", "median"]
+
+
+class LinearParams(_Section):
+    """The glass box: ``LogisticRegression`` (grid over ``C``) or ``Ridge`` (grid over ``alpha``)."""
+
+    C: list[PositiveFloat] | None = Field(default=None, min_length=1)
+    alpha: list[PositiveFloat] | None = Field(default=None, min_length=1)
+    max_iter: int = Field(default=1000, gt=0)
+
+
+class HGBParams(_Section):
+    """Gradient-boosted trees: ``HistGradientBoosting*`` grid."""
+
+    learning_rate: list[PositiveFloat] = Field(min_length=1)
+    max_leaf_nodes: list[Annotated[int, Field(ge=2)]] = Field(min_length=1)
+    l2_regularization: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    max_iter: int = Field(gt=0)
+
+
+class BaselineParams(_Section):
+    """Cross-validated tuning of the three baseline models, on the training split only."""
+
+    cv_folds: int = Field(ge=2)
+    seed: int
+    n_jobs: int = 1
+    dummy: DummyParams
+    linear: LinearParams
+    hgb: HGBParams
+
+
+class CompareParams(_Section):
+    """How the champion is chosen among the candidates."""
+
+    primary_metric: str
+
+
+class MlflowParams(_Section):
+    """Tracking: ``MLFLOW_TRACKING_URI`` in the environment wins over ``tracking_uri``."""
+
+    tracking_uri: str
+    experiment: str = Field(min_length=1)
+
+
+class Params(_Section):
+    """All of ``params.yaml``, one section per stage."""
+
+    data: DataParams
+    validate_: ValidateParams = Field(alias="validate")
+    split: SplitParams
+    baseline: BaselineParams
+    compare: CompareParams
+    mlflow: MlflowParams
+
+    @model_validator(mode="after")
+    def _check_task_settings(self) -> Params:
+        task = self.data.task
+        grid = "alpha" if task == "regression" else "C"
+        if getattr(self.baseline.linear, grid) is None:
+            raise ValueError(f"baseline.linear.{grid} is required for task '{task}'")
+        allowed = TASK_METRICS[task]
+        if self.compare.primary_metric not in allowed:
+            raise ValueError(
+                f"compare.primary_metric '{self.compare.primary_metric}' does not suit task "
+                f"'{task}'; use one of {', '.join(allowed)}"
+            )
+        return self
+
+    def section(self, name: str) -> dict[str, object]:
+        """Return one section of the params as plain JSON-ready values."""
+        return self.model_dump(mode="json", by_alias=True)[name]
+
+
+def load_params(path: Path = PARAMS_FILE) -> Params:
+    """Read and validate ``params.yaml``.
+
+    Parameters
+    ----------
+    path : Path, default=Path("params.yaml")
+        The params file, relative to the project root.
+
+    Returns
+    -------
+    Params
+        The validated, immutable params.
+
+    Raises
+    ------
+    ParamsError
+        If the file is missing or not YAML, or a key is missing, unknown or of the wrong
+        type; the message names the file, each dotted key and what was expected.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ParamsError(f"{path}: file not found; run from the project root") from exc
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            if error["type"] == "extra_forbidden":
+                problems.append(f"  {key}: unknown key (check its spelling)")
+            elif error["type"] == "missing":
+                problems.append(f"  {key}: missing key")
+            else:
+                got = error.get("input")
+                problems.append(f"  {key}: {error['msg']} (got {got!r})")
+        raise ParamsError(f"{path} does not match the params schema:\n" + "\n".join(problems)) from exc

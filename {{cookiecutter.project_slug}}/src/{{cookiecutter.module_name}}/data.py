@@ -1,0 +1,85 @@
+"""Loading the raw table: one loader, the same for validation and training."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import StageError
+
+from .config import DataParams
+from .paths import ROW_ID
+
+
+class DataError(StageError):
+    """The raw table cannot be read as configured; the message names the file and setting."""
+
+
+def load_table(data: DataParams) -> pd.DataFrame:
+    """Read the raw CSV with the ``data`` settings of params.yaml.
+
+    Parameters
+    ----------
+    data : DataParams
+        ``path``, ``sep``, ``encoding``, ``decimal`` and ``na_values`` are passed to
+        :func:`pandas.read_csv`.
+
+    Returns
+    -------
+    DataFrame of shape (n_rows, n_columns)
+        The table as read; text columns have pandas' ``str`` dtype.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or cannot be decoded with ``data.encoding``.
+    """
+    try:
+        return pd.read_csv(
+            data.path,
+            sep=data.sep,
+            encoding=data.encoding,
+            decimal=data.decimal,
+            na_values=data.na_values or None,
+        )
+    except FileNotFoundError as exc:
+        raise DataError(f"{data.path}: file not found; set data.path in params.yaml") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{data.path}: byte {exc.start} cannot be decoded as {data.encoding!r}; "
+            "set data.encoding in params.yaml (for example 'latin-1')"
+        ) from exc
+
+
+def file_hash(path: Path) -> str:
+    """Return the MD5 hex digest of a file (the same digest DVC records)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "md5").hexdigest()
+
+
+def features_and_target(
+    frame: pd.DataFrame, target: str, task: str
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Split a split table into model inputs and target.
+
+    Parameters
+    ----------
+    frame : DataFrame of shape (n_rows, n_columns)
+        A split table: ``row_id``, the target and the feature columns.
+    target : str
+        Name of the target column.
+    task : {"binary", "multiclass", "regression"}
+        For classification the target is returned as text, so class labels read the
+        same in every file (``0`` and ``"0"`` are one class).
+
+    Returns
+    -------
+    X : DataFrame of shape (n_rows, n_columns - 2)
+    y : Series of shape (n_rows,)
+    """
+    y = frame[target]
+    if task != "regression":
+        y = y.astype(str)
+    return frame.drop(columns=[ROW_ID, target]), y

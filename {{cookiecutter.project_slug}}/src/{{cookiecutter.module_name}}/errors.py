@@ -1,0 +1,9 @@
+"""Errors a stage reports as a short message (no traceback) before exiting non-zero."""
+
+
+class StageError(RuntimeError):
+    """A stage cannot go on; the message says what is wrong and which file or setting to change."""
+
+
+class ValidationFailed(StageError):
+    """The raw table fails critical expectations of its suite."""

@@ -1,0 +1,25 @@
+"""Every file the stages read or write, relative to the project root; dvc.yaml lists the same."""
+
+from pathlib import Path
+
+VALIDATION_DIR = Path("reports/validation")
+VALIDATION_RESULT = VALIDATION_DIR / "result.json"
+VALIDATION_REPORT = VALIDATION_DIR / "report.html"
+
+SPLIT_DIR = Path("data/split")
+TRAIN = SPLIT_DIR / "train.parquet"
+TEST = SPLIT_DIR / "test.parquet"
+
+CANDIDATES_DIR = Path("candidates")
+BASELINE_CANDIDATES = CANDIDATES_DIR / "baseline"
+BASELINE_MODELS = Path("models/baseline")
+BASELINE_REPORTS = Path("reports/baseline")
+BASELINE_METRICS = BASELINE_REPORTS / "metrics.json"
+BASELINE_CV_RESULTS = BASELINE_REPORTS / "cv_results.csv"
+BASELINE_PLOTS = BASELINE_REPORTS / "plots"
+
+COMPARE_REPORTS = Path("reports/compare")
+COMPARE_METRICS = COMPARE_REPORTS / "metrics.json"
+COMPARE_TABLE = COMPARE_REPORTS / "comparison.md"
+
+ROW_ID = "row_id"

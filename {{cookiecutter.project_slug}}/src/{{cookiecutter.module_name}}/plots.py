@@ -1,0 +1,94 @@
+"""Plot data for ``dvc plots`` (CSV) and pictures for MLflow (PNG).
+
+The CSV files feed the templates declared in ``dvc.yaml``; the PNGs are drawn with
+scikit-learn's display objects (``RocCurveDisplay``, ``ConfusionMatrixDisplay``,
+``PredictionErrorDisplay``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_curve
+from sklearn.preprocessing import label_binarize
+
+from .metrics import positive_class, proba_columns, PROBA_PREFIX
+from .outputs import write_csv
+
+
+def roc_points(predictions: pd.DataFrame, positive: str | None) -> pd.DataFrame:
+    """Return the ROC curve of a prediction table as ``fpr``, ``tpr`` columns.
+
+    Binary: the positive class's curve. Multiclass: the micro-averaged one-vs-rest curve.
+    """
+    columns = proba_columns(predictions)
+    classes = [column.removeprefix(PROBA_PREFIX) for column in columns]
+    y_true = predictions["y_true"].astype(str).to_numpy()
+    if len(classes) == 2:
+        pos = positive_class(classes, positive)
+        fpr, tpr, _ = roc_curve(y_true == pos, predictions[PROBA_PREFIX + pos])
+    else:
+        truth = label_binarize(y_true, classes=classes)
+        fpr, tpr, _ = roc_curve(truth.ravel(), predictions[columns].to_numpy().ravel())
+    return pd.DataFrame({"fpr": np.round(fpr, 6), "tpr": np.round(tpr, 6)})
+
+
+def write_plots(
+    directory: Path,
+    predictions: dict[str, pd.DataFrame],
+    selected: str,
+    task: str,
+    positive: str | None = None,
+) -> list[Path]:
+    """Write every plot of the baseline stage under ``directory``.
+
+    Classification: ``roc_<model>.csv`` per model, ``confusion.csv`` (selected model) and
+    ``roc.png``, ``confusion.png``. Regression: ``predicted_vs_actual.csv`` and ``.png``
+    (selected model).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay, PredictionErrorDisplay
+
+    chosen = predictions[selected]
+    written = []
+    if task == "regression":
+        points = chosen[["y_true", "y_pred"]].set_axis(["actual", "predicted"], axis=1)
+        written.append(write_csv(directory / "predicted_vs_actual.csv", points))
+        display = PredictionErrorDisplay.from_predictions(
+            chosen["y_true"], chosen["y_pred"], kind="actual_vs_predicted"
+        )
+        display.ax_.set_title(f"{selected}: predicted vs actual (test split)")
+        written.append(_save(display.figure_, directory / "predicted_vs_actual.png"))
+        plt.close("all")
+        return written
+    figure, axis = plt.subplots()
+    for name, frame in predictions.items():
+        points = roc_points(frame, positive)
+        written.append(write_csv(directory / f"roc_{name}.csv", points))
+        axis.plot(points["fpr"], points["tpr"], label=name)
+    axis.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC (test split)")
+    axis.legend()
+    written.append(_save(figure, directory / "roc.png"))
+    pairs = chosen[["y_true", "y_pred"]].astype(str).set_axis(["actual", "predicted"], axis=1)
+    written.append(write_csv(directory / "confusion.csv", pairs))
+    display = ConfusionMatrixDisplay.from_predictions(pairs["actual"], pairs["predicted"])
+    display.ax_.set_title(f"{selected}: confusion matrix (test split)")
+    written.append(_save(display.figure_, directory / "confusion.png"))
+    plt.close("all")
+    return written
+
+
+def _save(figure, path: Path) -> Path:  # noqa: ANN001
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+    return path

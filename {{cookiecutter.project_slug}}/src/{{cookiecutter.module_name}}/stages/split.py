@@ -1,0 +1,97 @@
+"""Stage ``split``: one seeded holdout split with row ids, shared by every model.
+
+The split refuses to run unless the validation result says the current raw table passed,
+so no model ever trains on data that failed its expectation suite.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from .. import paths, tracking
+from ..config import Params
+from ..data import file_hash, load_table
+from ..errors import StageError
+from ..outputs import write_parquet
+
+
+def check_validation_passed(data_path: Path, result_path: Path = paths.VALIDATION_RESULT) -> None:
+    """Raise unless ``result_path`` records a pass for the current content of ``data_path``.
+
+    Raises
+    ------
+    StageError
+        If the result is missing, records a failure, or was made for other data (hash).
+    """
+    try:
+        result = json.loads(result_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise StageError(f"{result_path} not found: run the validate stage first") from exc
+    if not result["success"]:
+        raise StageError(f"{result_path}: {data_path} failed validation; see {paths.VALIDATION_REPORT}")
+    if result["data_hash"] != file_hash(data_path):
+        raise StageError(f"{data_path} changed since it was validated: run the validate stage again")
+
+
+def split_table(
+    frame: pd.DataFrame, target: str, *, test_size: float, seed: int, stratify: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a table into train and test with a ``row_id`` column (the row's position).
+
+    Parameters
+    ----------
+    frame : DataFrame of shape (n_rows, n_columns)
+    target : str
+        Target column, used for stratification.
+    test_size : float
+        Fraction of rows in the test split, in (0, 1).
+    seed : int
+        Random seed of the shuffle.
+    stratify : bool
+        Keep class proportions equal in both splits (classification).
+
+    Returns
+    -------
+    train : DataFrame of shape (n_train, n_columns + 1)
+    test : DataFrame of shape (n_test, n_columns + 1)
+        Both sorted by ``row_id``.
+
+    Raises
+    ------
+    StageError
+        If stratification is impossible (a class with fewer than two rows).
+    """
+    with_ids = frame.assign(**{paths.ROW_ID: range(len(frame))})
+    with_ids = with_ids[[paths.ROW_ID, *frame.columns]]
+    try:
+        train, test = train_test_split(
+            with_ids,
+            test_size=test_size,
+            random_state=seed,
+            stratify=frame[target] if stratify else None,
+        )
+    except ValueError as exc:
+        raise StageError(f"cannot split on target {target!r}: {exc}; see split.test_size") from exc
+    return train.sort_values(paths.ROW_ID), test.sort_values(paths.ROW_ID)
+
+
+def run(params: Params) -> dict[str, Path]:
+    """Check the validation result, split the raw table and write both splits as Parquet."""
+    with tracking.stage_run("split", params):
+        check_validation_passed(params.data.path)
+        frame = load_table(params.data)
+        train, test = split_table(
+            frame,
+            params.data.target,
+            test_size=params.split.test_size,
+            seed=params.split.seed,
+            stratify=params.data.task != "regression",
+        )
+        write_parquet(paths.TRAIN, train)
+        write_parquet(paths.TEST, test)
+        tracking.log_metrics({"train_rows": len(train), "test_rows": len(test)})
+    return {"train": paths.TRAIN, "test": paths.TEST}

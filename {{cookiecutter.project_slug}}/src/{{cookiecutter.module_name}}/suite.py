@@ -1,0 +1,145 @@
+"""Drafting an expectation suite from a table, for the user to review and commit.
+
+The draft is plain JSON in Great Expectations 1.x's suite format, built with pandas only,
+so drafting needs no GX import. ``python -m <module> init-suite`` writes it.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import Params
+from .data import load_table
+from .errors import StageError
+from .outputs import write_json
+
+#: Text columns with at most this many distinct values get a value-set expectation.
+MAX_CATEGORIES = 20
+#: Numeric ranges are widened by this fraction of the observed range on each side.
+RANGE_MARGIN = 0.1
+
+
+def _expectation(kind: str, severity: str = "critical", **kwargs: Any) -> dict[str, Any]:
+    return {"type": kind, "kwargs": kwargs, "meta": {}, "severity": severity}
+
+
+def _column_expectations(name: str, column: pd.Series, is_target: bool) -> list[dict[str, Any]]:
+    drafted = []
+    nulls = float(column.isna().mean())
+    if nulls == 0 or is_target:
+        drafted.append(_expectation("expect_column_values_to_not_be_null", column=name))
+    else:
+        mostly = max(0.0, round(1 - nulls - 0.05, 2))
+        drafted.append(_expectation("expect_column_values_to_not_be_null", column=name, mostly=mostly))
+    values = column.dropna()
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        drafted.append(
+            _expectation(
+                "expect_column_values_to_be_in_type_list", column=name, type_list=["int64", "float64"]
+            )
+        )
+        if len(values):
+            low, high = float(values.min()), float(values.max())
+            margin = (high - low) * RANGE_MARGIN
+            drafted.append(
+                _expectation(
+                    "expect_column_values_to_be_between",
+                    column=name,
+                    min_value=_round_down(low - margin, low),
+                    max_value=_round_up(high + margin, high),
+                )
+            )
+        return drafted
+    if pd.api.types.is_string_dtype(column):
+        drafted.append(_expectation("expect_column_values_to_be_of_type", column=name, type_="str"))
+    distinct = sorted(values.astype(str).unique())
+    if is_target or len(distinct) <= MAX_CATEGORIES:
+        drafted.append(_expectation("expect_column_values_to_be_in_set", column=name, value_set=distinct))
+    return drafted
+
+
+def _round_down(value: float, observed: float) -> float:
+    # Keep non-negative quantities non-negative: a margin must not admit impossible values.
+    return 0.0 if observed >= 0 > value else float(f"{value:.6g}")
+
+
+def _round_up(value: float, _observed: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def draft_suite(frame: pd.DataFrame, target: str, task: str, name: str) -> dict[str, Any]:
+    """Draft an expectation suite describing ``frame``.
+
+    Drafted: the exact column set; a minimum row count (half the rows seen); per column
+    the null rule, the type family (numeric or text), numeric ranges widened by 10 % of the
+    observed range (never below zero for non-negative columns), and value sets for text
+    columns with at most 20 distinct values; for classification the target's classes
+    (at least two).
+
+    Parameters
+    ----------
+    frame : DataFrame of shape (n_rows, n_columns)
+    target : str
+    task : {"binary", "multiclass", "regression"}
+    name : str
+        Suite name.
+
+    Returns
+    -------
+    dict
+        A suite in GX 1.x JSON form (``name``, ``expectations``, ``meta``).
+
+    Raises
+    ------
+    StageError
+        If ``target`` is not a column of ``frame``.
+    """
+    if target not in frame.columns:
+        raise StageError(
+            f"target column {target!r} not in the table (columns: {list(frame.columns)}); "
+            "set data.target in params.yaml"
+        )
+    expectations = [
+        _expectation(
+            "expect_table_columns_to_match_set", column_set=list(frame.columns), exact_match=True
+        ),
+        _expectation("expect_table_row_count_to_be_between", min_value=math.ceil(len(frame) / 2)),
+    ]
+    for column in frame.columns:
+        is_target = column == target
+        expectations += _column_expectations(column, frame[column], is_target)
+        if is_target and task != "regression":
+            expectations.append(
+                _expectation("expect_column_unique_value_count_to_be_between", column=column, min_value=2)
+            )
+    return {
+        "name": name,
+        "expectations": expectations,
+        "meta": {"drafted_by": "init-suite", "rows_seen": len(frame), "review": "required"},
+        "notes": None,
+        "id": None,
+    }
+
+
+def run(params: Params, *, force: bool = False) -> Path:
+    """Draft the suite at ``validate.suite`` from the table at ``data.path``.
+
+    Raises
+    ------
+    StageError
+        If a suite exists there already and ``force`` is false (a reviewed suite is never
+        overwritten silently).
+    """
+    path = params.validate_.suite
+    if path.exists() and not force:
+        raise StageError(f"{path} exists; review it, or pass --force to draft it again")
+    frame = load_table(params.data)
+    suite = draft_suite(frame, params.data.target, params.data.task, name=path.stem)
+    write_json(path, suite)
+    print(f"drafted {len(suite['expectations'])} expectations for {frame.shape[1]} columns "
+          f"of {params.data.path} ({len(frame)} rows) into {path}; review it, then commit it")
+    return path

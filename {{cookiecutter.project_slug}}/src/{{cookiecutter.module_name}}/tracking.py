@@ -1,0 +1,215 @@
+"""MLflow tracking: one run per stage execution, anchored to the project root.
+
+Only the stages import this module, and it imports ``mlflow`` only inside the functions
+that need it, so ``--help`` and params checks stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Params
+from .data import file_hash
+
+if TYPE_CHECKING:
+    from mlflow import ActiveRun
+
+#: MLflow rejects longer param values; longer ones are cut and marked.
+MAX_PARAM_LENGTH = 500
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+
+
+def project_root() -> Path:
+    """Return the project's real root, also under ``dvc exp run --temp`` or the queue.
+
+    DVC runs temporary and queued experiments in a copy under ``<root>/.dvc/tmp/exps/``;
+    the tracking store must stay in ``<root>`` so that every run lands in one place.
+    """
+    root = Path(os.environ.get("DVC_ROOT", Path.cwd())).resolve()
+    if ".dvc" in root.parts:
+        root = Path(*root.parts[: root.parts.index(".dvc")])
+    return root
+
+
+def tracking_uri(params: Params) -> str:
+    """Return the tracking URI: ``MLFLOW_TRACKING_URI`` if set, else ``mlflow.tracking_uri``.
+
+    A relative sqlite path is anchored to :func:`project_root`.
+    """
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or params.mlflow.tracking_uri
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
+        uri = prefix + str(project_root() / uri.removeprefix(prefix))
+    return uri
+
+
+def _git_commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "none"
+    return done.stdout.strip()
+
+
+def _flatten(prefix: str, value: Any) -> dict[str, str]:
+    if isinstance(value, Mapping):
+        flat: dict[str, str] = {}
+        for key, item in value.items():
+            flat.update(_flatten(f"{prefix}.{key}", item))
+        return flat
+    text = json.dumps(value) if isinstance(value, list) else str(value)
+    if len(text) > MAX_PARAM_LENGTH:
+        text = text[: MAX_PARAM_LENGTH - 3] + "..."
+    return {prefix: text}
+
+
+def _experiment_id(name: str, uri: str) -> str:
+    import mlflow
+
+    experiment = mlflow.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    location = None
+    if uri.startswith("sqlite:"):
+        location = (project_root() / "mlruns").as_uri()
+    return mlflow.create_experiment(name, artifact_location=location)
+
+
+@contextmanager
+def stage_run(stage: str, params: Params) -> Iterator[ActiveRun]:
+    """Open the MLflow run of one stage execution.
+
+    The run is named after the stage, logs the stage's params (``<stage>.<key>``, plus
+    ``data.*``) and is tagged with the stage, git commit, raw-data hash and params hash.
+    An exception inside the block ends the run as FAILED and propagates, so the stage
+    exits non-zero.
+
+    Parameters
+    ----------
+    stage : str
+        Stage name, also the params section logged (if it exists).
+    params : Params
+        The validated params.
+
+    Yields
+    ------
+    mlflow.ActiveRun
+    """
+    import mlflow
+
+    uri = tracking_uri(params)
+    mlflow.set_tracking_uri(uri)
+    experiment_id = _experiment_id(params.mlflow.experiment, uri)
+    mlflow.set_experiment(experiment_id=experiment_id)
+    everything = params.model_dump(mode="json", by_alias=True)
+    tags = {
+        "stage": stage,
+        "git_commit": _git_commit(),
+        "data_hash": file_hash(params.data.path) if params.data.path.exists() else "missing",
+        "params_hash": hashlib.sha256(
+            json.dumps(everything, sort_keys=True).encode()
+        ).hexdigest()[:16],
+        "task": params.data.task,
+    }
+    if os.environ.get("DVC_EXP_NAME"):
+        tags["dvc_experiment"] = os.environ["DVC_EXP_NAME"]
+    with mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags) as run:
+        logged = _flatten("data", everything["data"])
+        if stage in everything:
+            logged.update(_flatten(stage, everything[stage]))
+        mlflow.log_params(logged)
+        yield run
+
+
+@contextmanager
+def child_run(name: str, tags: Mapping[str, str]) -> Iterator[ActiveRun]:
+    """Open a run nested in the active stage run (one per model), inheriting its stage tag."""
+    import mlflow
+
+    parent = mlflow.active_run()
+    stage = parent.data.tags.get("stage", "") if parent else ""
+    with mlflow.start_run(run_name=name, nested=True, tags={"stage": stage, **tags}) as run:
+        yield run
+
+
+def log_params(values: Mapping[str, Any], prefix: str = "") -> None:
+    """Log nested params to the active run as ``<prefix><key>.<subkey>`` text values."""
+    import mlflow
+
+    flat: dict[str, str] = {}
+    for key, value in values.items():
+        flat.update(_flatten(f"{prefix}{key}", value))
+    mlflow.log_params(flat)
+
+
+def log_metrics(metrics: Mapping[str, float], prefix: str = "") -> None:
+    """Log a flat dict of metrics to the active run, keys prefixed with ``prefix``."""
+    import mlflow
+
+    mlflow.log_metrics({f"{prefix}{key}": float(value) for key, value in metrics.items()})
+
+
+def log_artifacts(*files: Path, directory: str | None = None) -> None:
+    """Copy files into the active run's artifacts (under ``directory`` if given)."""
+    import mlflow
+
+    for file in files:
+        mlflow.log_artifact(str(file), artifact_path=directory)
+
+
+def set_tags(tags: Mapping[str, object]) -> None:
+    """Set tags on the active run; values are stored as text."""
+    import mlflow
+
+    mlflow.set_tags({key: str(value) for key, value in tags.items()})
+
+
+def log_table(table: Any, name: str) -> None:
+    """Log a DataFrame as an MLflow table artifact (viewable side by side in the UI)."""
+    import mlflow
+
+    mlflow.log_table(data=table, artifact_file=name)
+
+
+def log_sklearn_model(model: Any, name: str, X_example: Any) -> str:
+    """Log a fitted scikit-learn estimator with an explicit signature and requirements.
+
+    Passing ``pip_requirements`` and ``signature`` skips MLflow's requirement inference
+    (a subprocess of several seconds). Returns the model URI.
+    """
+    import logging
+
+    import mlflow
+    import numpy
+    import pandas
+    import sklearn
+    from mlflow.models import infer_signature
+
+    # The models are made and loaded by this project itself: cloudpickle's warning about
+    # untrusted files does not apply, and skops refuses HistGradientBoosting's trees.
+    logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
+    example = X_example.head(5)
+    signature = infer_signature(example, model.predict(example))
+    info = mlflow.sklearn.log_model(
+        model,
+        name=name,
+        signature=signature,
+        pip_requirements=[
+            f"scikit-learn=={sklearn.__version__}",
+            f"pandas=={pandas.__version__}",
+            f"numpy=={numpy.__version__}",
+        ],
+        serialization_format="cloudpickle",
+    )
+    return info.model_uri
