@@ -42,8 +42,20 @@ def init_repositories() -> None:
     run("git", "add", "--all")
     identity = []
     if subprocess.run(["git", "config", "user.email"], capture_output=True).returncode != 0:
-        identity = ["-c", "user.name={{ cookiecutter.author_name }}", "-c", "user.email=author@example.com"]
-    run("git", *identity, "commit", "--quiet", "-m", "Start from the baseline-first template")
+        identity = [
+            "-c",
+            "user.name={{ cookiecutter.author_name }}",
+            "-c",
+            "user.email=author@example.com",
+        ]
+    run(
+        "git",
+        *identity,
+        "commit",
+        "--quiet",
+        "-m",
+        "Start from the baseline-first template",
+    )
 
 
 prune()

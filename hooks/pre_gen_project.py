@@ -37,7 +37,9 @@ if not re.fullmatch(r"[a-z][a-z0-9_]*", module) or keyword.iskeyword(module):
 if data_source == "own_csv":
     source = Path(os.environ.get("PWD", "."), csv_path).expanduser() if csv_path else None
     if source is None or not source.is_file():
-        problems.append(f"csv_path {csv_path!r}: with data_source 'own_csv', give an existing CSV file")
+        problems.append(
+            f"csv_path {csv_path!r}: with data_source 'own_csv', give an existing CSV file"
+        )
     elif source.suffix.lower() != ".csv":
         problems.append(f"csv_path {csv_path!r}: the file name must end in .csv")
     if not target:

@@ -97,7 +97,9 @@ def predictions_frame(
 def write_candidate(candidate: Candidate, predictions: pd.DataFrame) -> Path:
     """Write a candidate's card and predictions; return the card's path."""
     write_parquet(candidate.predictions_path, predictions)
-    return write_json(CANDIDATES_DIR / candidate.stage / f"{candidate.name}.json", asdict(candidate))
+    return write_json(
+        CANDIDATES_DIR / candidate.stage / f"{candidate.name}.json", asdict(candidate)
+    )
 
 
 def read_candidates(directory: Path = CANDIDATES_DIR) -> list[tuple[Candidate, pd.DataFrame]]:

@@ -68,7 +68,7 @@ class DummyParams(_Section):
 
 
 class LinearParams(_Section):
-    """The glass box: ``LogisticRegression`` (grid over ``C``) or ``Ridge`` (grid over ``alpha``)."""
+    """The glass box: ``LogisticRegression`` (grid over ``C``) or ``Ridge`` (over ``alpha``)."""
 
     C: list[PositiveFloat] | None = Field(default=None, min_length=1)
     alpha: list[PositiveFloat] | None = Field(default=None, min_length=1)
@@ -175,4 +175,6 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
             else:
                 got = error.get("input")
                 problems.append(f"  {key}: {error['msg']} (got {got!r})")
-        raise ParamsError(f"{path} does not match the params schema:\n" + "\n".join(problems)) from exc
+        raise ParamsError(
+            f"{path} does not match the params schema:\n" + "\n".join(problems)
+        ) from exc

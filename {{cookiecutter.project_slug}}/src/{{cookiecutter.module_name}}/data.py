@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import StageError
-
 from .config import DataParams
+from .errors import StageError
 from .paths import ROW_ID
 
 

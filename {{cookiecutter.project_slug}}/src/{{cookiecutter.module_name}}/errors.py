@@ -5,5 +5,5 @@ class StageError(RuntimeError):
     """A stage cannot go on; the message says what is wrong and which file or setting to change."""
 
 
-class ValidationFailed(StageError):
+class ValidationFailedError(StageError):
     """The raw table fails critical expectations of its suite."""

@@ -102,7 +102,7 @@ def evaluate(predictions: pd.DataFrame, task: str, positive: str | None = None) 
     }
 
 
-def cv_scorer(metric: str, task: str, positive: str | None = None):  # noqa: ANN201
+def cv_scorer(metric: str, task: str, positive: str | None = None):
     """Return the scikit-learn scorer for cross-validating on ``metric``.
 
     Scorers follow scikit-learn's convention that larger is better, so loss metrics are

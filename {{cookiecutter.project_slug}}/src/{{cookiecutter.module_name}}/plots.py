@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.metrics import roc_curve
 from sklearn.preprocessing import label_binarize
 
-from .metrics import positive_class, proba_columns, PROBA_PREFIX
+from .metrics import PROBA_PREFIX, positive_class, proba_columns
 from .outputs import write_csv
 
 
@@ -88,7 +88,7 @@ def write_plots(
     return written
 
 
-def _save(figure, path: Path) -> Path:  # noqa: ANN001
+def _save(figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100, bbox_inches="tight")
     return path

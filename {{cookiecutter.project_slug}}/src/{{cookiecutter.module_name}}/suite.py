@@ -34,12 +34,16 @@ def _column_expectations(name: str, column: pd.Series, is_target: bool) -> list[
         drafted.append(_expectation("expect_column_values_to_not_be_null", column=name))
     else:
         mostly = max(0.0, round(1 - nulls - 0.05, 2))
-        drafted.append(_expectation("expect_column_values_to_not_be_null", column=name, mostly=mostly))
+        drafted.append(
+            _expectation("expect_column_values_to_not_be_null", column=name, mostly=mostly)
+        )
     values = column.dropna()
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         drafted.append(
             _expectation(
-                "expect_column_values_to_be_in_type_list", column=name, type_list=["int64", "float64"]
+                "expect_column_values_to_be_in_type_list",
+                column=name,
+                type_list=["int64", "float64"],
             )
         )
         if len(values):
@@ -58,7 +62,9 @@ def _column_expectations(name: str, column: pd.Series, is_target: bool) -> list[
         drafted.append(_expectation("expect_column_values_to_be_of_type", column=name, type_="str"))
     distinct = sorted(values.astype(str).unique())
     if is_target or len(distinct) <= MAX_CATEGORIES:
-        drafted.append(_expectation("expect_column_values_to_be_in_set", column=name, value_set=distinct))
+        drafted.append(
+            _expectation("expect_column_values_to_be_in_set", column=name, value_set=distinct)
+        )
     return drafted
 
 
@@ -114,7 +120,9 @@ def draft_suite(frame: pd.DataFrame, target: str, task: str, name: str) -> dict[
         expectations += _column_expectations(column, frame[column], is_target)
         if is_target and task != "regression":
             expectations.append(
-                _expectation("expect_column_unique_value_count_to_be_between", column=column, min_value=2)
+                _expectation(
+                    "expect_column_unique_value_count_to_be_between", column=column, min_value=2
+                )
             )
     return {
         "name": name,
@@ -140,6 +148,8 @@ def run(params: Params, *, force: bool = False) -> Path:
     frame = load_table(params.data)
     suite = draft_suite(frame, params.data.target, params.data.task, name=path.stem)
     write_json(path, suite)
-    print(f"drafted {len(suite['expectations'])} expectations for {frame.shape[1]} columns "
-          f"of {params.data.path} ({len(frame)} rows) into {path}; review it, then commit it")
+    print(
+        f"drafted {len(suite['expectations'])} expectations for {frame.shape[1]} columns "
+        f"of {params.data.path} ({len(frame)} rows) into {path}; review it, then commit it"
+    )
     return path

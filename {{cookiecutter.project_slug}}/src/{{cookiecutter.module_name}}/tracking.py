@@ -117,9 +117,9 @@ def stage_run(stage: str, params: Params) -> Iterator[ActiveRun]:
         "stage": stage,
         "git_commit": _git_commit(),
         "data_hash": file_hash(params.data.path) if params.data.path.exists() else "missing",
-        "params_hash": hashlib.sha256(
-            json.dumps(everything, sort_keys=True).encode()
-        ).hexdigest()[:16],
+        "params_hash": hashlib.sha256(json.dumps(everything, sort_keys=True).encode()).hexdigest()[
+            :16
+        ],
         "task": params.data.task,
     }
     if os.environ.get("DVC_EXP_NAME"):

@@ -41,14 +41,20 @@ def build_searches(task: str, p: BaselineParams, scoring: Any) -> dict[str, Grid
         models = {
             "dummy": (DummyRegressor(strategy=p.dummy.strategy), {}),
             "linear": (Ridge(), {"alpha": p.linear.alpha}),
-            "hgb": (HistGradientBoostingRegressor(max_iter=p.hgb.max_iter, random_state=p.seed), {}),
+            "hgb": (
+                HistGradientBoostingRegressor(max_iter=p.hgb.max_iter, random_state=p.seed),
+                {},
+            ),
         }
         folds: KFold = KFold(p.cv_folds, shuffle=True, random_state=p.seed)
     else:
         models = {
             "dummy": (DummyClassifier(strategy=p.dummy.strategy, random_state=p.seed), {}),
             "linear": (LogisticRegression(max_iter=p.linear.max_iter), {"C": p.linear.C}),
-            "hgb": (HistGradientBoostingClassifier(max_iter=p.hgb.max_iter, random_state=p.seed), {}),
+            "hgb": (
+                HistGradientBoostingClassifier(max_iter=p.hgb.max_iter, random_state=p.seed),
+                {},
+            ),
         }
         folds = StratifiedKFold(p.cv_folds, shuffle=True, random_state=p.seed)
     models["hgb"][1].update(
@@ -121,8 +127,10 @@ def run(params: Params) -> dict[str, Path]:
             with tracking.child_run(f"baseline/{name}", {"model": name}) as child:
                 tracking.log_params({"best": search.best_params_, "grid": search.param_grid})
                 tracking.log_metrics(
-                    {f"cv_{metric}_mean": sign(metric) * cv_scores[name][0],
-                     f"cv_{metric}_std": cv_scores[name][1]}
+                    {
+                        f"cv_{metric}_mean": sign(metric) * cv_scores[name][0],
+                        f"cv_{metric}_std": cv_scores[name][1],
+                    }
                 )
                 tracking.log_metrics(evaluate(predictions[name], task, positive), prefix="test_")
                 tracking.log_sklearn_model(model, name, X_train)
@@ -132,16 +140,26 @@ def run(params: Params) -> dict[str, Path]:
         for name, search in searches.items():
             mean, std = cv_scores[name]
             test_metrics = evaluate(predictions[name], task, positive)
-            summary[name] = {f"cv_{metric}_mean": sign(metric) * mean, f"cv_{metric}_std": std,
-                             "test": test_metrics}
+            summary[name] = {
+                f"cv_{metric}_mean": sign(metric) * mean,
+                f"cv_{metric}_std": std,
+                "test": test_metrics,
+            }
             write_candidate(
                 Candidate(
-                    name=name, stage="baseline", complexity=COMPLEXITY[name],
-                    selected=name == selected, cv_metric=metric, cv_mean=sign(metric) * mean,
-                    cv_std=std, model_path=str(paths.BASELINE_MODELS / f"{name}.joblib"),
+                    name=name,
+                    stage="baseline",
+                    complexity=COMPLEXITY[name],
+                    selected=name == selected,
+                    cv_metric=metric,
+                    cv_mean=sign(metric) * mean,
+                    cv_std=std,
+                    model_path=str(paths.BASELINE_MODELS / f"{name}.joblib"),
                     run_id=runs[name],
-                    details={"best_params": search.best_params_,
-                             "selection": reason if name == selected else ""},
+                    details={
+                        "best_params": search.best_params_,
+                        "selection": reason if name == selected else "",
+                    },
                 ),
                 predictions[name],
             )
@@ -149,7 +167,11 @@ def run(params: Params) -> dict[str, Path]:
         write_csv(paths.BASELINE_CV_RESULTS, _cv_table(searches, metric))
         plot_files = write_plots(paths.BASELINE_PLOTS, predictions, selected, task, positive)
         tracking.log_metrics(
-            {f"{name}/test_{key}": value for name in searches for key, value in summary[name]["test"].items()}
+            {
+                f"{name}/test_{key}": value
+                for name in searches
+                for key, value in summary[name]["test"].items()
+            }
         )
         tracking.set_tags({"selected": selected, "selection_reason": reason})
         tracking.log_artifacts(paths.BASELINE_METRICS, paths.BASELINE_CV_RESULTS)

@@ -29,7 +29,10 @@ def check_same_rows(candidates: list[tuple[Candidate, pd.DataFrame]], test_ids: 
     """
     expected = test_ids.to_numpy()
     for candidate, predictions in candidates:
-        if not (len(predictions) == len(expected) and (predictions[paths.ROW_ID].to_numpy() == expected).all()):
+        if not (
+            len(predictions) == len(expected)
+            and (predictions[paths.ROW_ID].to_numpy() == expected).all()
+        ):
             raise StageError(
                 f"{candidate.predictions_path}: rows differ from the test split {paths.TEST}; "
                 f"re-run the {candidate.stage} stage (dvc repro)"
@@ -63,7 +66,9 @@ def comparison_table(
     return table.reset_index(drop=True)
 
 
-def choose_champion(candidates: list[Candidate], table: pd.DataFrame, metric: str) -> tuple[str, str]:
+def choose_champion(
+    candidates: list[Candidate], table: pd.DataFrame, metric: str
+) -> tuple[str, str]:
     """Return the champion and the reason: the baseline stage's selected model.
 
     Raises
@@ -73,13 +78,16 @@ def choose_champion(candidates: list[Candidate], table: pd.DataFrame, metric: st
     """
     selected = [c for c in candidates if c.stage == "baseline" and c.selected]
     if not selected:
-        raise StageError(f"no selected baseline under {paths.CANDIDATES_DIR}/baseline: re-run baseline")
+        raise StageError(
+            f"no selected baseline under {paths.CANDIDATES_DIR}/baseline: re-run baseline"
+        )
     champion = selected[0]
     scores = table.set_index("candidate")[metric]
     floor = f"; dummy floor {scores['dummy']:.4f}" if "dummy" in scores else ""
     reason = (
         f"{champion.name} is the baseline chosen on cross-validation "
-        f"({champion.details.get('selection', '')}); test {metric} {scores[champion.name]:.4f}{floor}"
+        f"({champion.details.get('selection', '')}); "
+        f"test {metric} {scores[champion.name]:.4f}{floor}"
     )
     return champion.name, reason
 
@@ -89,7 +97,9 @@ def run(params: Params) -> dict[str, Path]:
     task, metric = params.data.task, params.compare.primary_metric
     with tracking.stage_run("compare", params):
         candidates = read_candidates()
-        check_same_rows(candidates, pd.read_parquet(paths.TEST, columns=[paths.ROW_ID])[paths.ROW_ID])
+        check_same_rows(
+            candidates, pd.read_parquet(paths.TEST, columns=[paths.ROW_ID])[paths.ROW_ID]
+        )
         table = comparison_table(candidates, task, metric, params.data.positive_class)
         champion, reason = choose_champion([c for c, _ in candidates], table, metric)
         champion_row = table.set_index("candidate").loc[champion]
@@ -98,7 +108,9 @@ def run(params: Params) -> dict[str, Path]:
             "primary_metric": metric,
             f"champion_{metric}": float(champion_row[metric]),
             "candidates": {
-                row["candidate"]: {key: row[key] for key in table.columns if key not in ("candidate", "stage")}
+                row["candidate"]: {
+                    key: row[key] for key in table.columns if key not in ("candidate", "stage")
+                }
                 for row in table.to_dict("records")
             },
         }

@@ -32,9 +32,13 @@ def check_validation_passed(data_path: Path, result_path: Path = paths.VALIDATIO
     except FileNotFoundError as exc:
         raise StageError(f"{result_path} not found: run the validate stage first") from exc
     if not result["success"]:
-        raise StageError(f"{result_path}: {data_path} failed validation; see {paths.VALIDATION_REPORT}")
+        raise StageError(
+            f"{result_path}: {data_path} failed validation; see {paths.VALIDATION_REPORT}"
+        )
     if result["data_hash"] != file_hash(data_path):
-        raise StageError(f"{data_path} changed since it was validated: run the validate stage again")
+        raise StageError(
+            f"{data_path} changed since it was validated: run the validate stage again"
+        )
 
 
 def split_table(

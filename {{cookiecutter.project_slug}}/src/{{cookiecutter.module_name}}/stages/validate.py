@@ -17,7 +17,7 @@ import pandas as pd
 from .. import paths, tracking
 from ..config import Params
 from ..data import file_hash, load_table
-from ..errors import StageError, ValidationFailed
+from ..errors import StageError, ValidationFailedError
 from ..outputs import write_json, write_text
 
 _HIDDEN_KWARGS = {"column", "batch_id"}
@@ -113,8 +113,10 @@ def describe(outcome: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
     mismatched = (result.get("details") or {}).get("mismatched")
     if outcome["success"]:
         detail = "passed"
-    elif column in frame.columns and frame[column].dtype.kind not in "biuf" and (
-        "type_list" in kwargs or "min_value" in kwargs or "max_value" in kwargs
+    elif (
+        column in frame.columns
+        and frame[column].dtype.kind not in "biuf"
+        and ("type_list" in kwargs or "min_value" in kwargs or "max_value" in kwargs)
     ):
         detail = f"{non_numeric_values(frame[column])}; expected numbers {kwargs}"
     elif mismatched:
@@ -164,7 +166,8 @@ tr.critical {{ background: #fdd; }} tr.warning {{ background: #ffd; }} tr.ok {{ 
 <p>Table <code>{html.escape(summary["data_path"])}</code> ({summary["rows"]} rows x
 {summary["columns"]} columns, md5 {summary["data_hash"]}) against the expectation suite
 <code>{html.escape(summary["suite_path"])}</code>: {summary["failed_critical"]} critical and
-{summary["failed_warning"]} warning failure(s) among {len(summary["expectations"])} expectations.</p>
+{summary["failed_warning"]} warning failure(s) among {len(summary["expectations"])}
+expectations.</p>
 <table><tr><th>column</th><th>expectation</th><th>severity</th><th>status</th><th>detail</th></tr>
 {rows}
 </table></body></html>
@@ -199,7 +202,7 @@ def run(params: Params) -> dict[str, Path]:
 
     Raises
     ------
-    ValidationFailed
+    ValidationFailedError
         If any critical expectation fails (after both files are written).
     StageError
         If the table or the suite cannot be read.
@@ -237,5 +240,5 @@ def run(params: Params) -> dict[str, Path]:
         tracking.log_artifacts(paths.VALIDATION_REPORT, paths.VALIDATION_RESULT)
         tracking.set_tags({"validation_success": summary["success"]})
         if not summary["success"]:
-            raise ValidationFailed(failure_message(summary))
+            raise ValidationFailedError(failure_message(summary))
     return {"result": paths.VALIDATION_RESULT, "report": paths.VALIDATION_REPORT}

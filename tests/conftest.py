@@ -1,0 +1,65 @@
+"""Fixtures for baking the template (pytest-cookies) and running baked projects for real."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+TABLES = {"binary": "breast_cancer", "multiclass": "wine", "regression": "diabetes"}
+TARGETS = {
+    "binary": "diagnosis",
+    "multiclass": "cultivar",
+    "regression": "disease_progression",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="skip the tests that run baked pipelines for real",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--fast"):
+        skip = pytest.mark.skip(reason="--fast: pipeline runs skipped")
+        for item in items:
+            if "pipeline" in item.keywords:
+                item.add_marker(skip)
+
+
+def project_env(project: Path) -> dict[str, str]:
+    """Environment for commands run inside a baked project (its package importable)."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(project / "src"),
+        "DVC_NO_ANALYTICS": "1",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+        "MLFLOW_TRACKING_URI": "",
+    }
+
+
+def run_in(project: Path, *command: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command in a baked project; fail the test with its output if ``check`` fails."""
+    if command[0] == "python":
+        command = (sys.executable, *command[1:])
+    done = subprocess.run(
+        command, cwd=project, env=project_env(project), capture_output=True, text=True
+    )
+    if check and done.returncode != 0:
+        pytest.fail(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def bake(cookies, **context: object) -> Path:
+    """Bake the template with ``context``; fail with the hook's error if baking fails."""
+    result = cookies.bake(extra_context=context)
+    assert result.exit_code == 0, result.exception
+    return Path(result.project_path)

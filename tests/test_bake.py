@@ -1,0 +1,211 @@
+"""Baking: the exact file set for every option combination, hooks, and generated code quality."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import TABLES, TARGETS, TEMPLATE, bake
+
+PROMPTS = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+COMBINATIONS = list(itertools.product(PROMPTS["task"], [True, False], [True, False]))
+MODULE_FILES = [
+    "__init__.py",
+    "__main__.py",
+    "candidates.py",
+    "config.py",
+    "data.py",
+    "errors.py",
+    "features.py",
+    "metrics.py",
+    "outputs.py",
+    "paths.py",
+    "plots.py",
+    "suite.py",
+    "tracking.py",
+    "stages/__init__.py",
+    "stages/baseline.py",
+    "stages/compare.py",
+    "stages/split.py",
+    "stages/validate.py",
+]
+TEST_FILES = [
+    "conftest.py",
+    "test_config.py",
+    "test_features.py",
+    "test_pipeline.py",
+    "test_stages.py",
+]
+
+
+def expected_files(task: str, deep: bool, git: bool, module: str = "tabular_baseline") -> set[str]:
+    """The files a bake must contain (``.git/`` excluded), written out by hand."""
+    table = TABLES[task]
+    files = {
+        ".gitignore",
+        "README.md",
+        "dvc.yaml",
+        "params.yaml",
+        "pyproject.toml",
+        f"data/raw/{table}.csv",
+        f"expectations/{table}.json",
+        *(f"src/{module}/{name}" for name in MODULE_FILES),
+        *(f"tests/{name}" for name in TEST_FILES),
+    }
+    if git:
+        files |= {
+            ".dvcignore",
+            ".dvc/.gitignore",
+            ".dvc/config",
+            f"data/raw/{table}.csv.dvc",
+            "data/raw/.gitignore",
+        }
+    return files
+
+
+def baked_files(project: Path) -> set[str]:
+    """Files of a bake, without git's and DVC's internal stores."""
+    files = {path.relative_to(project).as_posix() for path in project.rglob("*") if path.is_file()}
+    return {
+        name
+        for name in files
+        if not name.startswith((".git/", ".dvc/cache/", ".dvc/tmp/")) and "__pycache__" not in name
+    }
+
+
+def combo_id(combo: tuple[str, bool, bool]) -> str:
+    task, deep, git = combo
+    return f"{task}-{'deep' if deep else 'nodeep'}-{'git' if git else 'nogit'}"
+
+
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=[combo_id(c) for c in COMBINATIONS])
+def test_bake_has_exactly_the_expected_files_and_clean_code(cookies, combo):
+    task, deep, git = combo
+    project = bake(cookies, task=task, include_deep_stage=deep, init_git_and_dvc=git)
+    assert baked_files(project) == expected_files(task, deep, git)
+    for path in project.rglob("*"):
+        if path.is_file() and path.suffix in {
+            ".py",
+            ".yaml",
+            ".toml",
+            ".md",
+            ".json",
+            ".cfg",
+        }:
+            text = path.read_text()
+            assert not re.search(r"\{%|%\}|cookiecutter\.", text), f"leftover Jinja in {path}"
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert ruff.returncode == 0, ruff.stdout
+    fmt = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "--check",
+            "--no-cache",
+            "src",
+            "tests",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert fmt.returncode == 0, fmt.stdout
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    assert params["data"]["task"] == task
+    assert params["data"]["target"] == TARGETS[task]
+    assert (project / params["data"]["path"]).is_file()
+    assert (project / params["validate"]["suite"]).is_file()
+    pyproject = (project / "pyproject.toml").read_text()
+    assert ("torch" in pyproject) is deep
+    if git:
+        log = subprocess.run(
+            ["git", "log", "--oneline"], cwd=project, capture_output=True, text=True
+        )
+        assert len(log.stdout.splitlines()) == 1
+        ignored = subprocess.run(["git", "check-ignore", params["data"]["path"]], cwd=project)
+        assert ignored.returncode == 0, "the raw table must be tracked by DVC, not git"
+    else:
+        assert not (project / ".git").exists()
+
+
+def test_every_param_listed_in_dvc_yaml_exists_in_params_yaml(cookies):
+    for task in PROMPTS["task"]:
+        project = bake(cookies, task=task, init_git_and_dvc=False)
+        params = yaml.safe_load((project / "params.yaml").read_text())
+        stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+        for name, stage in stages.items():
+            for key in stage.get("params", []):
+                section = params
+                for part in key.split("."):
+                    assert part in section, f"{task}: stage {name} lists {key}, not in params.yaml"
+                    section = section[part]
+
+
+@pytest.mark.parametrize(
+    ("answers", "words"),
+    [
+        ({"project_slug": "My Project"}, ["project_slug", "lowercase", "'my-project'"]),
+        (
+            {"project_slug": "9lives"},
+            ["project_slug", "starting with a letter", "'project-9lives'"],
+        ),
+        (
+            {"module_name": "class"},
+            ["module_name", "Python keyword", "'class_project'"],
+        ),
+        ({"module_name": "my-module"}, ["module_name", "no hyphen", "'my_module'"]),
+        ({"module_name": "MyModule"}, ["module_name", "lowercase", "'mymodule'"]),
+        ({"data_source": "own_csv"}, ["csv_path", "existing CSV", "target_column"]),
+        ({"csv_path": "x.csv"}, ["only for data_source 'own_csv'"]),
+        ({"mlflow_tracking_uri": "mlruns"}, ["mlflow_tracking_uri", "sqlite:///"]),
+    ],
+    ids=[
+        "slug-spaces",
+        "slug-digit",
+        "module-keyword",
+        "module-hyphen",
+        "module-upper",
+        "own-csv-without-path",
+        "path-without-own-csv",
+        "bad-tracking-uri",
+    ],
+)
+def test_pre_gen_hook_rejects_bad_answers_with_the_rule(cookies, capfd, answers, words):
+    result = cookies.bake(extra_context=answers)
+    assert result.exit_code != 0
+    message = capfd.readouterr().err
+    for word in words:
+        assert word in message
+
+
+def test_own_csv_is_copied_and_configured(cookies, tmp_path, monkeypatch):
+    table = tmp_path / "houses.csv"
+    table.write_text("rooms,city,price\n3,Oslo,300\n4,Bergen,410\n2,Oslo,250\n")
+    monkeypatch.setenv("PWD", str(tmp_path))
+    project = bake(
+        cookies,
+        task="regression",
+        data_source="own_csv",
+        csv_path="houses.csv",
+        target_column="price",
+        init_git_and_dvc=False,
+    )
+    assert (project / "data/raw/houses.csv").read_text() == table.read_text()
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    assert params["data"]["path"] == "data/raw/houses.csv"
+    assert params["data"]["target"] == "price"
+    assert params["validate"]["suite"] == "expectations/houses.json"
+    assert not list((project / "expectations").glob("*.json"))

@@ -1,0 +1,204 @@
+"""The real pipeline in baked projects: dvc repro, DVC metrics/plots, MLflow, the gate."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import TABLES, bake, run_in
+
+pytestmark = pytest.mark.pipeline
+STAGES = ["validate", "split", "baseline", "compare"]
+
+
+@pytest.fixture(scope="module", params=["binary", "multiclass", "regression"])
+def reproduced(request, cookies_session) -> tuple[str, Path, str]:
+    """A project baked with git for each task, after one real `dvc repro`."""
+    task = request.param
+    project = bake(cookies_session, task=task, project_name=f"Demo {task}")
+    done = run_in(project, "dvc", "repro")
+    return task, project, done.stdout
+
+
+def compare_metrics(project: Path) -> dict:
+    return json.loads((project / "reports/compare/metrics.json").read_text())
+
+
+def stage_runs(project: Path) -> pd.DataFrame:
+    """Top-level runs read straight from the sqlite tracking store."""
+    with sqlite3.connect(project / "mlflow.db") as db:
+        return pd.read_sql(
+            "SELECT r.run_uuid, r.name, r.status FROM runs r WHERE r.run_uuid NOT IN "
+            "(SELECT run_uuid FROM tags WHERE key = 'mlflow.parentRunId')",
+            db,
+        )
+
+
+def test_repro_runs_every_stage_and_meets_the_metric_floors(reproduced):
+    task, project, output = reproduced
+    for stage in STAGES:
+        assert f"Running stage '{stage}'" in output
+    metrics = compare_metrics(project)
+    scores = metrics["candidates"]
+    if task == "binary":
+        assert scores["linear"]["roc_auc"] >= 0.97
+        assert scores["dummy"]["roc_auc"] == pytest.approx(0.5)
+        assert metrics["champion"] == "linear"
+    elif task == "multiclass":
+        champion = scores[metrics["champion"]]
+        assert champion["roc_auc"] >= 0.97 and champion["accuracy"] >= 0.9
+        assert scores["dummy"]["roc_auc"] == pytest.approx(0.5)
+    else:
+        champion = scores[metrics["champion"]]
+        assert champion["r2"] >= 0.3
+        assert champion["rmse"] < 0.85 * scores["dummy"]["rmse"]
+        assert scores["dummy"]["r2"] <= 0.0
+    assert (project / f"models/baseline/{metrics['champion']}.joblib").is_file()
+    table = pd.read_parquet(project / "data/split/test.parquet")
+    predictions = pd.read_parquet(project / f"candidates/baseline/{metrics['champion']}.parquet")
+    assert predictions["row_id"].tolist() == table["row_id"].tolist()
+
+
+def test_mlflow_has_one_finished_run_per_stage_with_the_comparison(reproduced):
+    task, project, _ = reproduced
+    runs = stage_runs(project)
+    assert sorted(runs["name"]) == sorted(STAGES)
+    assert set(runs["status"]) == {"FINISHED"}
+    with sqlite3.connect(project / "mlflow.db") as db:
+        compare_id = runs.set_index("name").loc["compare", "run_uuid"]
+        tags = dict(db.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (compare_id,)))
+        metrics = {
+            k for (k,) in db.execute("SELECT key FROM metrics WHERE run_uuid = ?", (compare_id,))
+        }
+        children = db.execute(
+            "SELECT COUNT(*) FROM tags WHERE key = 'mlflow.parentRunId'"
+        ).fetchone()[0]
+        baseline_tags = {
+            k
+            for (k,) in db.execute(
+                "SELECT key FROM tags WHERE run_uuid = ?",
+                (runs.set_index("name").loc["baseline", "run_uuid"],),
+            )
+        }
+        params = {
+            k
+            for (k,) in db.execute(
+                "SELECT key FROM params WHERE run_uuid = ?",
+                (runs.set_index("name").loc["split", "run_uuid"],),
+            )
+        }
+    assert tags["champion"] == compare_metrics(project)["champion"]
+    assert {
+        "candidate.dummy.run_id",
+        "candidate.linear.run_id",
+        "candidate.hgb.run_id",
+    } <= set(tags)
+    primary = "rmse" if task == "regression" else "roc_auc"
+    assert {f"{m}/test_{primary}" for m in ("dummy", "linear", "hgb")} <= metrics
+    assert children == 3
+    assert {"stage", "git_commit", "data_hash", "params_hash"} <= baseline_tags
+    assert {"split.seed", "split.test_size", "data.path"} <= params
+    assert len(list((project / "mlruns").rglob("MLmodel"))) == 3
+
+
+def test_dvc_metrics_and_plots_show_work(reproduced):
+    task, project, _ = reproduced
+    shown = run_in(project, "dvc", "metrics", "show", "--json")
+    assert "champion" in shown.stdout
+    run_in(project, "dvc", "plots", "show")
+    page = (project / "dvc_plots/index.html").read_text()
+    assert ("predicted_vs_actual" in page) if task == "regression" else ("roc" in page)
+
+
+def test_second_repro_runs_no_stage(reproduced):
+    _, project, _ = reproduced
+    again = run_in(project, "dvc", "repro")
+    assert "Running stage" not in again.stdout
+    assert "up to date" in again.stdout
+
+
+def test_generated_project_tests_pass(reproduced):
+    _, project, _ = reproduced
+    done = run_in(project, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout
+
+
+def test_exp_run_with_a_new_seed_works_and_tracks_to_the_project_store(reproduced):
+    task, project, _ = reproduced
+    if task != "binary":
+        pytest.skip("one task is enough for dvc exp run")
+    run_in(project, "git", "add", "-A")
+    run_in(project, "git", "commit", "-qm", "first repro")
+    run_in(project, "dvc", "exp", "run", "--temp", "-S", "split.seed=7")
+    shown = json.loads(run_in(project, "dvc", "exp", "show", "--json").stdout)
+    assert 7 in _values_of(shown, "seed"), "the experiment with split.seed=7 is not listed"
+    with sqlite3.connect(project / "mlflow.db") as db:
+        tagged = db.execute("SELECT COUNT(*) FROM tags WHERE key = 'dvc_experiment'").fetchone()[0]
+    assert tagged == 3  # split, baseline and compare ran again under the experiment
+
+
+def _values_of(tree: object, key: str) -> list[object]:
+    """Every value stored under ``key`` anywhere in a JSON tree."""
+    if isinstance(tree, dict):
+        found = [tree[key]] if key in tree else []
+        return found + [v for item in tree.values() for v in _values_of(item, key)]
+    if isinstance(tree, list):
+        return [v for item in tree for v in _values_of(item, key)]
+    return []
+
+
+def _corrupt_text(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    frame = frame.copy()
+    frame["mean area"] = frame["mean area"].astype(object)
+    frame.loc[5, "mean area"] = "n/a?"
+    return frame, "mean area"
+
+
+def _corrupt_rename(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    return frame.rename(columns={"worst radius": "worst_radius"}), "worst radius"
+
+
+@pytest.mark.parametrize(
+    "corrupt", [_corrupt_text, _corrupt_rename], ids=["text-in-numeric", "renamed"]
+)
+def test_corrupted_table_stops_at_validate_and_writes_no_model(cookies, corrupt):
+    project = bake(cookies, task="binary")
+    raw = project / "data/raw" / f"{TABLES['binary']}.csv"
+    frame, column = corrupt(pd.read_csv(raw))
+    frame.to_csv(raw, index=False)
+    done = run_in(project, "dvc", "repro", check=False)
+    assert done.returncode != 0
+    assert f"column '{column}'" in done.stderr + done.stdout
+    assert "Running stage 'split'" not in done.stdout
+    assert not (project / "models").exists()
+    assert not (project / "data/split").exists()
+    result = json.loads((project / "reports/validation/result.json").read_text())
+    assert result["success"] is False
+    runs = stage_runs(project)
+    assert runs[["name", "status"]].values.tolist() == [["validate", "FAILED"]]
+
+
+def test_the_project_installs_with_pip_install_editable(cookies, tmp_path):
+    project = bake(cookies, init_git_and_dvc=False)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], check=True)
+    pip = subprocess.run(
+        [venv / "bin/python", "-m", "pip", "install", "--no-deps", "-q", "-e", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert pip.returncode == 0, pip.stderr
+    helped = subprocess.run(
+        [venv / "bin/python", "-m", "tabular_baseline", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert helped.returncode == 0 and "init-suite" in helped.stdout

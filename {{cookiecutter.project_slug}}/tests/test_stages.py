@@ -1,0 +1,48 @@
+"""Behaviour of the stages' pure functions on small frames."""
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.module_name }}.errors import StageError
+from {{ cookiecutter.module_name }}.stages.baseline import select_baseline
+from {{ cookiecutter.module_name }}.stages.split import split_table
+from {{ cookiecutter.module_name }}.suite import draft_suite
+
+
+def test_the_simpler_model_wins_within_one_standard_error():
+    chosen, reason = select_baseline(
+        {"dummy": (0.5, 0.0), "linear": (0.95, 0.02), "hgb": (0.96, 0.02)}, 4
+    )
+    assert chosen == "linear"
+    assert "one standard error" in reason
+
+
+def test_a_clearly_better_complex_model_is_chosen():
+    chosen, _ = select_baseline(
+        {"dummy": (0.5, 0.0), "linear": (0.80, 0.01), "hgb": (0.95, 0.01)}, 5
+    )
+    assert chosen == "hgb"
+
+
+def test_the_split_is_stratified_seeded_and_keeps_row_ids():
+    frame = pd.DataFrame({"x": range(20), "y": ["a"] * 10 + ["b"] * 10})
+    train, test = split_table(frame, "y", test_size=0.5, seed=0, stratify=True)
+    again, _ = split_table(frame, "y", test_size=0.5, seed=0, stratify=True)
+    assert sorted([*train["row_id"], *test["row_id"]]) == list(range(20))
+    assert test["y"].value_counts().to_dict() == {"a": 5, "b": 5}
+    assert train["row_id"].tolist() == again["row_id"].tolist()
+
+
+def test_a_class_with_one_row_cannot_be_stratified():
+    frame = pd.DataFrame({"x": range(5), "y": ["a", "a", "a", "a", "b"]})
+    with pytest.raises(StageError, match="target 'y'"):
+        split_table(frame, "y", test_size=0.4, seed=0, stratify=True)
+
+
+def test_the_drafted_suite_names_every_column_and_the_classes():
+    frame = pd.DataFrame({"size": [1.0, 2.0, 4.0], "label": ["yes", "no", "yes"]})
+    suite = draft_suite(frame, "label", "binary", name="tiny")
+    kinds = {(e["type"], e["kwargs"].get("column")) for e in suite["expectations"]}
+    assert ("expect_column_values_to_be_between", "size") in kinds
+    value_sets = [e for e in suite["expectations"] if "value_set" in e["kwargs"]]
+    assert value_sets[0]["kwargs"]["value_set"] == ["no", "yes"]
