@@ -10,6 +10,7 @@ SAMPLES = ("breast_cancer", "wine", "diabetes")
 DATA_FILE = "{{ cookiecutter.__data_file }}"
 OWN_CSV = "{{ cookiecutter.data_source }}" == "own_csv"
 INIT = "{{ cookiecutter.init_git_and_dvc }}" == "True"
+DEEP = "{{ cookiecutter.include_deep_stage }}" == "True"
 MODULE = "{{ cookiecutter.module_name }}"
 
 
@@ -27,6 +28,9 @@ def prune() -> None:
         if f"{name}.csv" != DATA_FILE or OWN_CSV:
             Path("data/raw", f"{name}.csv").unlink()
             Path("expectations", f"{name}.json").unlink()
+    if not DEEP:
+        Path("src", MODULE, "stages", "deep.py").unlink()
+        Path("tests", "test_deep.py").unlink()
     if OWN_CSV:
         source = Path(os.environ.get("PWD", "."), r"""{{ cookiecutter.csv_path }}""".strip())
         shutil.copyfile(source.expanduser(), Path("data/raw", DATA_FILE))

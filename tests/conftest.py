@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,11 +37,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(skip)
 
 
+def _torch_blocker() -> Path:
+    """A folder whose ``torch`` package refuses to import, to prove a project needs no torch."""
+    folder = Path(tempfile.mkdtemp(prefix="no-torch-"))
+    (folder / "torch").mkdir()
+    (folder / "torch" / "__init__.py").write_text(
+        "raise ImportError('torch is blocked: this project was baked without the deep stage')\n"
+    )
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+TORCH_BLOCKER = _torch_blocker()
+
+
 def project_env(project: Path) -> dict[str, str]:
-    """Environment for commands run inside a baked project (its package importable)."""
+    """Environment for commands run inside a baked project (its package importable).
+
+    A project baked without the deep stage runs with torch made unimportable.
+    """
+    path = [str(project / "src")]
+    if not list(project.glob("src/*/stages/deep.py")):
+        path.insert(0, str(TORCH_BLOCKER))
     return {
         **os.environ,
-        "PYTHONPATH": str(project / "src"),
+        "PYTHONPATH": os.pathsep.join(path),
         "DVC_NO_ANALYTICS": "1",
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "DO_NOT_TRACK": "true",

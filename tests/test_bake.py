@@ -24,9 +24,11 @@ MODULE_FILES = [
     "errors.py",
     "features.py",
     "metrics.py",
+    "model_card.py",
     "outputs.py",
     "paths.py",
     "plots.py",
+    "stats.py",
     "suite.py",
     "tracking.py",
     "stages/__init__.py",
@@ -41,6 +43,7 @@ TEST_FILES = [
     "test_features.py",
     "test_pipeline.py",
     "test_stages.py",
+    "test_stats.py",
 ]
 
 
@@ -58,6 +61,8 @@ def expected_files(task: str, deep: bool, git: bool, module: str = "tabular_base
         *(f"src/{module}/{name}" for name in MODULE_FILES),
         *(f"tests/{name}" for name in TEST_FILES),
     }
+    if deep:
+        files |= {f"src/{module}/stages/deep.py", "tests/test_deep.py"}
     if git:
         files |= {
             ".dvcignore",
@@ -99,7 +104,7 @@ def test_bake_has_exactly_the_expected_files_and_clean_code(cookies, combo):
             ".cfg",
         }:
             text = path.read_text()
-            assert not re.search(r"\{%|%\}|cookiecutter\.", text), f"leftover Jinja in {path}"
+            assert not re.search(r"\{%|\{\{-? *cookiecutter|cookiecutter\.", text), f"leftover Jinja in {path}"
     ruff = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests"],
         cwd=project,
@@ -130,6 +135,10 @@ def test_bake_has_exactly_the_expected_files_and_clean_code(cookies, combo):
     assert (project / params["validate"]["suite"]).is_file()
     pyproject = (project / "pyproject.toml").read_text()
     assert ("torch" in pyproject) is deep
+    stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+    assert list(stages) == ["validate", "split", "baseline", *(["deep"] if deep else []), "compare"]
+    sources = " ".join(p.read_text() for p in (project / "src").rglob("*.py"))
+    assert ("import torch" in sources) is deep
     if git:
         log = subprocess.run(
             ["git", "log", "--oneline"], cwd=project, capture_output=True, text=True

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 
+from . import stages
 from .config import load_params
 from .errors import StageError
 
@@ -17,16 +19,23 @@ STAGES = {
     "validate": "validate the raw table against its expectation suite",
     "split": "seeded holdout split with row ids",
     "baseline": "tune and score the classical baseline models",
+    "deep": "gate, then train and score the MLP (deep-learning) candidate",
     "compare": "compare every candidate on the test split and name the champion",
 }
+
+
+def available_stages() -> list[str]:
+    """Stages whose module this project has (``deep`` is optional), in pipeline order."""
+    found = {module.name for module in pkgutil.iter_modules(stages.__path__)}
+    return [name for name in STAGES if name in found]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser: one sub-command per stage, plus ``init-suite``."""
     parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
-    for name, text in STAGES.items():
-        commands.add_parser(name, help=text, description=text)
+    for name in available_stages():
+        commands.add_parser(name, help=STAGES[name], description=STAGES[name])
     draft = commands.add_parser(
         "init-suite", help="draft an expectation suite from the raw table, for review"
     )

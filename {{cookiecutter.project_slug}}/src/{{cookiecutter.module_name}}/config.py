@@ -95,10 +95,32 @@ class BaselineParams(_Section):
     hgb: HGBParams
 
 
+class DeepParams(_Section):
+    """The optional deep stage: its justification gate and the MLP's training settings."""
+
+    policy: Literal["auto", "always", "never"]
+    min_rows: int = Field(ge=1)
+    text_min_tokens: int = Field(ge=1)
+    hidden_units: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    dropout: float = Field(ge=0, lt=1)
+    learning_rate: PositiveFloat
+    weight_decay: float = Field(ge=0)
+    batch_size: int = Field(ge=1)
+    max_epochs: int = Field(ge=1)
+    patience: int = Field(ge=1)
+    validation_fraction: float = Field(gt=0, lt=1)
+    seed: int
+
+
 class CompareParams(_Section):
-    """How the champion is chosen among the candidates."""
+    """How the champion is chosen: paired bootstrap of the primary metric's gain."""
 
     primary_metric: str
+    min_gain: float = Field(ge=0)
+    bootstrap_resamples: int = Field(ge=100)
+    confidence: float = Field(gt=0.5, lt=1)
+    seed: int
+    register_champion: bool
 
 
 class MlflowParams(_Section):
@@ -115,6 +137,7 @@ class Params(_Section):
     validate_: ValidateParams = Field(alias="validate")
     split: SplitParams
     baseline: BaselineParams
+    deep: DeepParams | None = None
     compare: CompareParams
     mlflow: MlflowParams
 

@@ -18,8 +18,17 @@ BASELINE_METRICS = BASELINE_REPORTS / "metrics.json"
 BASELINE_CV_RESULTS = BASELINE_REPORTS / "cv_results.csv"
 BASELINE_PLOTS = BASELINE_REPORTS / "plots"
 
+DEEP_CANDIDATES = CANDIDATES_DIR / "deep"
+DEEP_MODELS = Path("models/deep")
+DEEP_REPORTS = Path("reports/deep")
+DEEP_METRICS = DEEP_REPORTS / "metrics.json"
+DEEP_HISTORY = DEEP_REPORTS / "history.csv"
+
 COMPARE_REPORTS = Path("reports/compare")
 COMPARE_METRICS = COMPARE_REPORTS / "metrics.json"
 COMPARE_TABLE = COMPARE_REPORTS / "comparison.md"
+COMPARE_INTERVALS = COMPARE_REPORTS / "intervals.csv"
+COMPARE_PLOT = COMPARE_REPORTS / "intervals.png"
+MODEL_CARD = Path("reports/model_card.md")
 
 ROW_ID = "row_id"

@@ -153,11 +153,13 @@ def log_params(values: Mapping[str, Any], prefix: str = "") -> None:
     mlflow.log_params(flat)
 
 
-def log_metrics(metrics: Mapping[str, float], prefix: str = "") -> None:
+def log_metrics(metrics: Mapping[str, float], prefix: str = "", step: int | None = None) -> None:
     """Log a flat dict of metrics to the active run, keys prefixed with ``prefix``."""
     import mlflow
 
-    mlflow.log_metrics({f"{prefix}{key}": float(value) for key, value in metrics.items()})
+    mlflow.log_metrics(
+        {f"{prefix}{key}": float(value) for key, value in metrics.items()}, step=step
+    )
 
 
 def log_artifacts(*files: Path, directory: str | None = None) -> None:
@@ -182,13 +184,28 @@ def log_table(table: Any, name: str) -> None:
     mlflow.log_table(data=table, artifact_file=name)
 
 
-def log_sklearn_model(model: Any, name: str, X_example: Any) -> str:
+def register_champion(model_uri: str, name: str, reason: str) -> str:
+    """Register a logged model under ``name`` and point the alias ``champion`` at it.
+
+    Returns the new model version (as text). The version is tagged with the reason.
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    version = mlflow.register_model(model_uri, name, tags={"reason": reason[:5000]})
+    MlflowClient().set_registered_model_alias(name, "champion", version.version)
+    return str(version.version)
+
+
+def log_sklearn_model(model: Any, name: str, X_example: Any, extra: tuple[str, ...] = ()) -> str:
     """Log a fitted scikit-learn estimator with an explicit signature and requirements.
 
     Passing ``pip_requirements`` and ``signature`` skips MLflow's requirement inference
-    (a subprocess of several seconds). Returns the model URI.
+    (a subprocess of several seconds); ``extra`` names further distributions the model
+    needs (pinned to their installed versions). Returns the model URI.
     """
     import logging
+    from importlib.metadata import version
 
     import mlflow
     import numpy
@@ -209,6 +226,7 @@ def log_sklearn_model(model: Any, name: str, X_example: Any) -> str:
             f"scikit-learn=={sklearn.__version__}",
             f"pandas=={pandas.__version__}",
             f"numpy=={numpy.__version__}",
+            *(f"{package}=={version(package)}" for package in extra),
         ],
         serialization_format="cloudpickle",
     )

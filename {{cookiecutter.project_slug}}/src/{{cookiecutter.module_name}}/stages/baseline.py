@@ -109,7 +109,7 @@ def run(params: Params) -> dict[str, Path]:
     classes = sorted(y_train.unique()) if task != "regression" else None
     positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
     searches = build_searches(task, params.baseline, cv_scorer(metric, task, positive))
-    predictions, cv_scores, runs = {}, {}, {}
+    predictions, cv_scores, runs, uris = {}, {}, {}, {}
     with tracking.stage_run("baseline", params):
         for name, search in searches.items():
             search.fit(X_train, y_train)
@@ -133,7 +133,7 @@ def run(params: Params) -> dict[str, Path]:
                     }
                 )
                 tracking.log_metrics(evaluate(predictions[name], task, positive), prefix="test_")
-                tracking.log_sklearn_model(model, name, X_train)
+                uris[name] = tracking.log_sklearn_model(model, name, X_train)
                 runs[name] = child.info.run_id
         selected, reason = select_baseline(cv_scores, params.baseline.cv_folds)
         summary: dict[str, Any] = {"selected": selected}
@@ -158,6 +158,7 @@ def run(params: Params) -> dict[str, Path]:
                     run_id=runs[name],
                     details={
                         "best_params": search.best_params_,
+                        "model_uri": uris[name],
                         "selection": reason if name == selected else "",
                     },
                 ),

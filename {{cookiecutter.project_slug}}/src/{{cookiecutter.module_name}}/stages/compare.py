@@ -1,22 +1,31 @@
 """Stage ``compare``: every candidate on the same test rows; names the champion and why.
 
 Candidates are read from ``candidates/*/*.json`` (see :mod:`..candidates`), so a new
-model stage only has to write its card and predictions there.
+model stage only has to write its card and predictions there. The reference is the
+baseline chosen on cross-validation. A challenger (the model a later stage selected, such
+as the deep MLP) becomes champion only if the lower bound of the paired bootstrap interval
+of its gain on the primary metric is at least ``compare.min_gain``; with several
+challengers the intervals are Bonferroni-adjusted. Otherwise the simpler model stays.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import paths, tracking
 from ..candidates import Candidate, read_candidates
-from ..config import Params
+from ..config import CompareParams, Params
 from ..errors import StageError
-from ..metrics import GREATER_IS_BETTER, evaluate
-from ..outputs import write_json, write_text
+from ..metrics import GREATER_IS_BETTER, PROBA_PREFIX, evaluate, positive_class, proba_columns
+from ..model_card import render_model_card
+from ..outputs import write_csv, write_json, write_text
+from ..stats import Prepared, delong, mcnemar, paired_bootstrap, weighted_metric
 
 
 def check_same_rows(candidates: list[tuple[Candidate, pd.DataFrame]], test_ids: pd.Series) -> None:
@@ -29,36 +38,193 @@ def check_same_rows(candidates: list[tuple[Candidate, pd.DataFrame]], test_ids: 
     """
     expected = test_ids.to_numpy()
     for candidate, predictions in candidates:
-        if not (
-            len(predictions) == len(expected)
-            and (predictions[paths.ROW_ID].to_numpy() == expected).all()
-        ):
+        ids = predictions[paths.ROW_ID].to_numpy()
+        if len(ids) != len(expected) or not (ids == expected).all():
             raise StageError(
                 f"{candidate.predictions_path}: rows differ from the test split {paths.TEST}; "
                 f"re-run the {candidate.stage} stage (dvc repro)"
             )
 
 
-def comparison_table(
-    candidates: list[tuple[Candidate, pd.DataFrame]], task: str, metric: str, positive: str | None
-) -> pd.DataFrame:
-    """Score every candidate on the test split, best primary metric first.
+def prepare(predictions: pd.DataFrame, task: str) -> Prepared:
+    """Turn a prediction table into arrays for :mod:`..stats` (classes as column indices)."""
+    if task == "regression":
+        return Prepared(
+            predictions["y_true"].to_numpy(float), predictions["y_pred"].to_numpy(float), None
+        )
+    columns = proba_columns(predictions)
+    index = {column.removeprefix(PROBA_PREFIX): i for i, column in enumerate(columns)}
+    truth = predictions["y_true"].astype(str).map(index).to_numpy(int)
+    pred = predictions["y_pred"].astype(str).map(index).fillna(-1).to_numpy(int)
+    return Prepared(truth, pred, predictions[columns].to_numpy(float))
+
+
+def paired_statistics(
+    reference: pd.DataFrame,
+    others: dict[str, pd.DataFrame],
+    challengers: set[str],
+    task: str,
+    p: CompareParams,
+    positive: str | None,
+) -> dict[str, dict[str, Any]]:
+    """Compare each candidate with the reference on the same rows.
+
+    Challengers' intervals are at the Bonferroni-adjusted level
+    ``1 - (1 - confidence) / n_challengers``; the others are reported at ``confidence``.
 
     Returns
     -------
-    DataFrame of shape (n_candidates, 5 + n_metrics)
-        ``rank``, ``candidate``, ``stage``, ``selected``, ``cv_<metric>`` and the test metrics.
+    dict of candidate name to statistics
+        ``gain``, ``lower``, ``upper``, ``confidence``, ``challenger`` and, for
+        classification, ``mcnemar_p`` (with the disagreement counts) and, for binary
+        tasks, the DeLong interval of the ROC AUC difference.
     """
-    rows = [
-        {
-            "candidate": candidate.name,
-            "stage": candidate.stage,
-            "selected": candidate.selected,
-            f"cv_{metric}": candidate.cv_mean,
-            **evaluate(predictions, task, positive),
-        }
-        for candidate, predictions in candidates
-    ]
+    ref = prepare(reference, task)
+    classes = [c.removeprefix(PROBA_PREFIX) for c in proba_columns(reference)]
+    pos = classes.index(positive_class(classes, positive)) if task == "binary" else None
+    score = weighted_metric(p.primary_metric, task, pos)
+    strata = ref.truth if task != "regression" else np.zeros(len(ref.truth), dtype=int)
+    adjusted = 1 - (1 - p.confidence) / max(1, len(challengers))
+    results: dict[str, dict[str, Any]] = {}
+    for name, predictions in others.items():
+        cand = prepare(predictions, task)
+        level = adjusted if name in challengers else p.confidence
+        interval = paired_bootstrap(
+            ref,
+            cand,
+            score,
+            strata,
+            greater_is_better=GREATER_IS_BETTER[p.primary_metric],
+            n_resamples=p.bootstrap_resamples,
+            confidence=level,
+            seed=p.seed,
+        )
+        entry: dict[str, Any] = {**asdict(interval), "challenger": name in challengers}
+        if task != "regression":
+            only_ref, only_cand, p_value = mcnemar(ref.pred == ref.truth, cand.pred == cand.truth)
+            entry |= {
+                "mcnemar_only_reference": only_ref,
+                "mcnemar_only_candidate": only_cand,
+                "mcnemar_p": p_value,
+            }
+        if task == "binary":
+            assert ref.proba is not None and cand.proba is not None and pos is not None
+            check = delong(ref.truth == pos, ref.proba[:, pos], cand.proba[:, pos], level)
+            entry |= {
+                "delong_auc_gain": check.gain,
+                "delong_lower": check.lower,
+                "delong_upper": check.upper,
+            }
+        results[name] = entry
+    return results
+
+
+def choose_champion(
+    reference: Candidate,
+    challengers: list[Candidate],
+    statistics: dict[str, dict[str, Any]],
+    p: CompareParams,
+) -> tuple[str, str]:
+    """Return the champion and the reason, with the numbers that decided it.
+
+    A challenger wins only if its interval's lower bound is at least ``min_gain``; among
+    winners the highest lower bound wins, ties going to the simpler model.
+    """
+    base = f"{reference.name} is the baseline chosen on cross-validation"
+    if not challengers:
+        return reference.name, f"{base}; no other stage proposed a challenger"
+    notes, winners = [], []
+    for candidate in challengers:
+        s = statistics[candidate.name]
+        notes.append(
+            f"{candidate.name}: gain {s['gain']:.4f} {p.primary_metric}, "
+            f"{s['confidence']:.1%} CI [{s['lower']:.4f}, {s['upper']:.4f}], "
+            f"required {p.min_gain:.4f}"
+        )
+        if s["lower"] >= p.min_gain:
+            winners.append(candidate)
+    if not winners:
+        return reference.name, (
+            f"{base}; no challenger's gain clears compare.min_gain, so the simpler model "
+            f"stays champion ({'; '.join(notes)})"
+        )
+    best = max(winners, key=lambda c: (statistics[c.name]["lower"], -c.complexity))
+    return best.name, (
+        f"{best.name} beats {reference.name} by more than compare.min_gain ({'; '.join(notes)})"
+    )
+
+
+def run(params: Params) -> dict[str, Path]:
+    """Compare every candidate on the test split; write metrics, table, plot, model card."""
+    p, task = params.compare, params.data.task
+    with tracking.stage_run("compare", params):
+        found = read_candidates()
+        check_same_rows(found, pd.read_parquet(paths.TEST, columns=[paths.ROW_ID])[paths.ROW_ID])
+        frames = {c.name: frame for c, frame in found}
+        candidates = [c for c, _ in found]
+        reference = _reference(candidates)
+        challengers = [c for c in candidates if c.selected and c.stage != "baseline"]
+        statistics = paired_statistics(
+            frames[reference.name],
+            {name: frame for name, frame in frames.items() if name != reference.name},
+            {c.name for c in challengers},
+            task,
+            p,
+            params.data.positive_class,
+        )
+        champion, reason = choose_champion(reference, challengers, statistics, p)
+        deep = _read_json(paths.DEEP_METRICS) if paths.DEEP_METRICS.exists() else None
+        if deep and deep["status"] == "skipped":
+            reason += f" (the deep stage was skipped: {deep['reason']})"
+        table = comparison_table(candidates, frames, statistics, params)
+        write_outputs(table, statistics, champion, reason, params, deep)
+        _track(table, candidates, champion, reason, params)
+    print(f"champion: {champion}: {reason}")
+    return {"metrics": paths.COMPARE_METRICS, "table": paths.COMPARE_TABLE}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _reference(candidates: list[Candidate]) -> Candidate:
+    selected = [c for c in candidates if c.stage == "baseline" and c.selected]
+    if not selected:
+        raise StageError(
+            f"no selected baseline in {paths.CANDIDATES_DIR}/baseline: re-run baseline"
+        )
+    return selected[0]
+
+
+def comparison_table(
+    candidates: list[Candidate],
+    frames: dict[str, pd.DataFrame],
+    statistics: dict[str, dict[str, Any]],
+    params: Params,
+) -> pd.DataFrame:
+    """One row per candidate: test metrics, gain over the reference and its interval.
+
+    Returns
+    -------
+    DataFrame of shape (n_candidates, n_columns)
+        Best primary metric first; the reference has gain 0 and no interval.
+    """
+    metric, task = params.compare.primary_metric, params.data.task
+    rows = []
+    for c in candidates:
+        s = statistics.get(c.name, {"gain": 0.0, "lower": np.nan, "upper": np.nan})
+        rows.append(
+            {
+                "candidate": c.name,
+                "stage": c.stage,
+                "role": _role(c, statistics),
+                f"cv_{metric}": c.cv_mean,
+                **evaluate(frames[c.name], task, params.data.positive_class),
+                "gain": s["gain"],
+                "ci_lower": s["lower"],
+                "ci_upper": s["upper"],
+            }
+        )
     table = pd.DataFrame(rows).sort_values(
         [metric, "candidate"], ascending=[not GREATER_IS_BETTER[metric], True]
     )
@@ -66,78 +232,95 @@ def comparison_table(
     return table.reset_index(drop=True)
 
 
-def choose_champion(
-    candidates: list[Candidate], table: pd.DataFrame, metric: str
-) -> tuple[str, str]:
-    """Return the champion and the reason: the baseline stage's selected model.
-
-    Raises
-    ------
-    StageError
-        If no baseline candidate is marked as selected.
-    """
-    selected = [c for c in candidates if c.stage == "baseline" and c.selected]
-    if not selected:
-        raise StageError(
-            f"no selected baseline under {paths.CANDIDATES_DIR}/baseline: re-run baseline"
-        )
-    champion = selected[0]
-    scores = table.set_index("candidate")[metric]
-    floor = f"; dummy floor {scores['dummy']:.4f}" if "dummy" in scores else ""
-    reason = (
-        f"{champion.name} is the baseline chosen on cross-validation "
-        f"({champion.details.get('selection', '')}); "
-        f"test {metric} {scores[champion.name]:.4f}{floor}"
-    )
-    return champion.name, reason
+def _role(candidate: Candidate, statistics: dict[str, dict[str, Any]]) -> str:
+    if candidate.name not in statistics:
+        return "reference"
+    return "challenger" if statistics[candidate.name]["challenger"] else "reported"
 
 
-def run(params: Params) -> dict[str, Path]:
-    """Compare every candidate on the test split and write the comparison outputs."""
-    task, metric = params.data.task, params.compare.primary_metric
-    with tracking.stage_run("compare", params):
-        candidates = read_candidates()
-        check_same_rows(
-            candidates, pd.read_parquet(paths.TEST, columns=[paths.ROW_ID])[paths.ROW_ID]
-        )
-        table = comparison_table(candidates, task, metric, params.data.positive_class)
-        champion, reason = choose_champion([c for c, _ in candidates], table, metric)
-        champion_row = table.set_index("candidate").loc[champion]
-        metrics: dict[str, Any] = {
+def write_outputs(
+    table: pd.DataFrame,
+    statistics: dict[str, dict[str, Any]],
+    champion: str,
+    reason: str,
+    params: Params,
+    deep: dict[str, Any] | None,
+) -> None:
+    """Write the DVC metrics, the Markdown table, the intervals (CSV, PNG) and the model card."""
+    metric = params.compare.primary_metric
+    records = table.set_index("candidate").to_dict("index")
+    write_json(
+        paths.COMPARE_METRICS,
+        {
             "champion": champion,
             "primary_metric": metric,
-            f"champion_{metric}": float(champion_row[metric]),
+            f"champion_{metric}": records[champion][metric],
             "candidates": {
-                row["candidate"]: {
-                    key: row[key] for key in table.columns if key not in ("candidate", "stage")
-                }
-                for row in table.to_dict("records")
+                name: {k: v for k, v in row.items() if k != "stage"}
+                for name, row in records.items()
             },
-        }
-        write_json(paths.COMPARE_METRICS, metrics)
-        write_text(paths.COMPARE_TABLE, _markdown(table, champion, reason, metric))
-        tracking.log_metrics(
-            {
-                f"{row['candidate']}/test_{key}": row[key]
-                for row in table.to_dict("records")
-                for key in table.columns
-                if key not in ("rank", "candidate", "stage", "selected")
-            }
-        )
-        tracking.log_metrics({f"champion_{metric}": float(champion_row[metric])})
-        tracking.set_tags(
-            {"champion": champion, "champion_reason": reason}
-            | {f"candidate.{c.name}.run_id": c.run_id for c, _ in candidates}
-        )
-        tracking.log_artifacts(paths.COMPARE_TABLE, paths.COMPARE_METRICS)
-        tracking.log_table(table, "comparison.json")
-    print(f"champion: {champion}: {reason}")
-    return {"metrics": paths.COMPARE_METRICS, "table": paths.COMPARE_TABLE}
-
-
-def _markdown(table: pd.DataFrame, champion: str, reason: str, metric: str) -> str:
-    return (
-        f"# Comparison on the test split\n\nPrimary metric: `{metric}`.\n\n"
-        f"**Champion: {champion}**. {reason}.\n\n"
-        f"{table.to_markdown(index=False, floatfmt='.4f')}\n"
+            "statistics": statistics,
+        },
     )
+    intervals = table[["candidate", "gain", "ci_lower", "ci_upper"]].dropna()
+    write_csv(paths.COMPARE_INTERVALS, intervals)
+    _plot_intervals(intervals, metric, params.compare.min_gain)
+    write_text(
+        paths.COMPARE_TABLE,
+        (
+            f"# Comparison on the test split\n\nPrimary metric: `{metric}`. "
+            f"**Champion: {champion}**. {reason}.\n\n"
+            f"{table.to_markdown(index=False, floatfmt='.4f')}\n"
+        ),
+    )
+    write_text(
+        paths.MODEL_CARD, render_model_card(table, statistics, champion, reason, params, deep)
+    )
+
+
+def _plot_intervals(intervals: pd.DataFrame, metric: str, min_gain: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 1 + 0.5 * max(1, len(intervals))))
+    errors = [intervals["gain"] - intervals["ci_lower"], intervals["ci_upper"] - intervals["gain"]]
+    axis.errorbar(intervals["gain"], intervals["candidate"], xerr=errors, fmt="o", capsize=4)
+    axis.axvline(0, color="grey", linewidth=1)
+    axis.axvline(min_gain, color="red", linestyle="--", linewidth=1, label="compare.min_gain")
+    axis.set(xlabel=f"gain in {metric} over the reference (test split)", title="Paired bootstrap")
+    axis.legend(loc="lower right")
+    figure.savefig(paths.COMPARE_PLOT, dpi=100, bbox_inches="tight")
+    plt.close(figure)
+
+
+def _track(
+    table: pd.DataFrame, candidates: list[Candidate], champion: str, reason: str, params: Params
+) -> None:
+    metric = params.compare.primary_metric
+    skip = {"rank", "candidate", "stage", "role"}
+    tracking.log_metrics(
+        {
+            f"{row['candidate']}/{key}": row[key]
+            for row in table.to_dict("records")
+            for key in table.columns
+            if key not in skip and pd.notna(row[key])
+        }
+    )
+    champion_row = table.set_index("candidate").loc[champion]
+    tracking.log_metrics({f"champion_{metric}": champion_row[metric]})
+    tracking.set_tags(
+        {"champion": champion, "champion_reason": reason[:5000]}
+        | {f"candidate.{c.name}.run_id": c.run_id for c in candidates}
+    )
+    tracking.log_artifacts(
+        paths.COMPARE_TABLE, paths.COMPARE_METRICS, paths.COMPARE_PLOT, paths.MODEL_CARD
+    )
+    tracking.log_table(table, "comparison.json")
+    if params.compare.register_champion:
+        chosen = next(c for c in candidates if c.name == champion)
+        version = tracking.register_champion(
+            str(chosen.details["model_uri"]), params.mlflow.experiment, reason
+        )
+        tracking.set_tags({"champion_model_version": version})

@@ -1,0 +1,268 @@
+"""Stage ``deep``: a PyTorch MLP that must earn its place against the baseline.
+
+A justification gate runs first (``deep.policy``): ``never`` skips, ``always`` trains,
+``auto`` trains only when the data justifies it: at least ``deep.min_rows`` rows, or a
+text-like column (median of ``deep.text_min_tokens`` words or more). A skipped stage
+records why, in its metrics, its MLflow run and the model card, and leaves the pipeline
+green.
+
+The MLP is trained through skorch (scikit-learn's estimator contract around PyTorch) on
+exactly the baseline's fitted preprocessing, with early stopping on a stratified
+validation slice of the training split, seeded and deterministic on the CPU; it uses a
+GPU when one is present. Its test predictions go to ``candidates/deep/`` in the same
+format as the baseline's, so ``compare`` treats it as one more candidate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from skorch import NeuralNetClassifier, NeuralNetRegressor
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import ValidSplit
+
+from .. import paths, tracking
+from ..candidates import Candidate, predictions_frame, write_candidate
+from ..config import DeepParams, Params
+from ..data import features_and_target
+from ..errors import StageError
+from ..metrics import evaluate, positive_class
+from ..outputs import write_csv, write_json, write_text
+
+NAME = "mlp"
+COMPLEXITY = 3
+
+
+def gate(train: pd.DataFrame, test: pd.DataFrame, target: str, p: DeepParams) -> tuple[bool, str]:
+    """Decide whether the deep stage trains, and why.
+
+    Parameters
+    ----------
+    train, test : DataFrame
+        The two splits (their rows together are the table's rows).
+    target : str
+    p : DeepParams
+        ``policy``, ``min_rows`` and ``text_min_tokens``.
+
+    Returns
+    -------
+    train : bool
+    reason : str
+    """
+    rows = len(train) + len(test)
+    if p.policy == "never":
+        return False, "deep.policy is 'never'"
+    if p.policy == "always":
+        return True, f"deep.policy is 'always' ({rows} rows)"
+    text = [
+        column
+        for column in train.columns.drop([paths.ROW_ID, target])
+        if pd.api.types.is_string_dtype(train[column])
+        and train[column].dropna().str.split().str.len().median() >= p.text_min_tokens
+    ]
+    if text:
+        return True, f"text-like columns {text} (median >= {p.text_min_tokens} words)"
+    if rows >= p.min_rows:
+        return True, f"{rows} rows >= deep.min_rows ({p.min_rows})"
+    return False, (
+        f"{rows} rows < deep.min_rows ({p.min_rows}) and no text-like column: a classical "
+        "model is the right tool here; set deep.policy=always to train anyway"
+    )
+
+
+class MLP(torch.nn.Module):
+    """A multilayer perceptron for tabular features: [Linear, ReLU, Dropout] x k, Linear.
+
+    Maps (batch, n_features) float32 to (batch, n_outputs) logits, or to (batch,) values
+    when ``n_outputs`` is 1 (regression).
+    """
+
+    def __init__(
+        self, n_features: int, n_outputs: int, hidden_units: list[int], dropout: float
+    ) -> None:
+        super().__init__()
+        layers: list[torch.nn.Module] = []
+        width = n_features
+        for units in hidden_units:
+            layers += [torch.nn.Linear(width, units), torch.nn.ReLU(), torch.nn.Dropout(dropout)]
+            width = units
+        layers.append(torch.nn.Linear(width, n_outputs))
+        self.layers = torch.nn.Sequential(*layers)
+        self.n_outputs = n_outputs
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        out = self.layers(X)
+        return out.squeeze(-1) if self.n_outputs == 1 else out
+
+
+def to_float32(X: Any) -> np.ndarray:
+    """Return a writable float32 copy of an array (what torch needs)."""
+    return np.asarray(X, dtype=np.float32).copy()
+
+
+def build_model(task: str, n_features: int, classes: list[str] | None, p: DeepParams) -> Any:
+    """Return the unfitted MLP as a scikit-learn estimator (skorch).
+
+    Early stopping watches the loss on a validation slice of the training rows
+    (``deep.validation_fraction``, stratified for classification), stops after
+    ``deep.patience`` epochs without improvement and restores the best epoch's weights.
+    Classification: cross-entropy on logits (skorch applies softmax in ``predict_proba``).
+    Regression: mean squared error on the standardised target
+    (:class:`sklearn.compose.TransformedTargetRegressor`).
+    """
+    classification = classes is not None
+    extra = {"classes": classes} if classification else {}
+    net = (NeuralNetClassifier if classification else NeuralNetRegressor)(
+        MLP,
+        module__n_features=n_features,
+        module__n_outputs=len(classes) if classification else 1,
+        module__hidden_units=list(p.hidden_units),
+        module__dropout=p.dropout,
+        criterion=torch.nn.CrossEntropyLoss if classification else torch.nn.MSELoss,
+        optimizer=torch.optim.AdamW,
+        optimizer__weight_decay=p.weight_decay,
+        lr=p.learning_rate,
+        batch_size=p.batch_size,
+        max_epochs=p.max_epochs,
+        train_split=ValidSplit(
+            p.validation_fraction, stratified=classification, random_state=p.seed
+        ),
+        callbacks=[EarlyStopping(patience=p.patience, load_best=True)],
+        iterator_train__shuffle=True,
+        device="cuda" if torch.cuda.is_available() else "cpu",
+        verbose=0,
+        **extra,
+    )
+    if classification:
+        return net
+    scale = make_pipeline(StandardScaler(), FunctionTransformer(to_float32))
+    return TransformedTargetRegressor(regressor=net, transformer=scale, check_inverse=False)
+
+
+def fit_mlp(X: np.ndarray, y: pd.Series, task: str, p: DeepParams) -> Any:
+    """Fit the MLP, seeded, on preprocessed features.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_train, n_features), float32
+    y : Series of shape (n_train,)
+        Class labels (text) or values.
+    task : str
+    p : DeepParams
+
+    Returns
+    -------
+    estimator
+        Fitted; a classifier's ``classes_`` are the sorted labels, the order of
+        ``predict_proba``'s columns (its ``predict`` returns column indices).
+    """
+    torch.manual_seed(p.seed)
+    torch.use_deterministic_algorithms(True)
+    if task == "regression":
+        return build_model(task, X.shape[1], None, p).fit(X, y.to_numpy(dtype=np.float32))
+    classes = sorted(y.unique())
+    codes = y.map({label: code for code, label in enumerate(classes)}).to_numpy(np.int64)
+    return build_model(task, X.shape[1], classes, p).fit(X, codes)
+
+
+def _skip(reason: str) -> dict[str, Path]:
+    write_json(paths.DEEP_METRICS, {"status": "skipped", "reason": reason})
+    for directory in (paths.DEEP_CANDIDATES, paths.DEEP_MODELS):
+        write_text(directory / "SKIPPED.txt", reason + "\n")
+    write_csv(paths.DEEP_HISTORY, pd.DataFrame(columns=["epoch", "train_loss", "valid_loss"]))
+    print(f"deep: skipped: {reason}")
+    return {"metrics": paths.DEEP_METRICS}
+
+
+def run(params: Params) -> dict[str, Path]:
+    """Apply the gate; if it passes, train, score and save the MLP as a candidate."""
+    p, task, target = params.deep, params.data.task, params.data.target
+    if p is None:
+        raise StageError("params.yaml has no deep section; add it or remove the deep stage")
+    train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
+    with tracking.stage_run("deep", params) as run:
+        trains, reason = gate(train, test, target, p)
+        tracking.set_tags(
+            {"deep_status": "trained" if trains else "skipped", "deep_reason": reason}
+        )
+        if not trains:
+            return _skip(reason)
+        X_train, y_train = features_and_target(train, target, task)
+        X_test, y_test = features_and_target(test, target, task)
+        baseline = joblib.load(paths.BASELINE_MODELS / "linear.joblib")
+        model = make_pipeline(
+            baseline.named_steps["preprocess"],
+            FunctionTransformer(to_float32),
+            fit_mlp(to_float32(baseline[:-1].transform(X_train)), y_train, task, p),
+        )
+        classes = None if task == "regression" else list(model.classes_)
+        proba = None if classes is None else _normalised(model.predict_proba(X_test))
+        predicted = (
+            model.predict(X_test) if classes is None else np.asarray(classes)[proba.argmax(axis=1)]
+        )
+        predictions = predictions_frame(test[paths.ROW_ID], y_test, predicted, proba, classes)
+        positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
+        test_metrics = evaluate(predictions, task, positive)
+        net = model[-1] if classes else model[-1].regressor_
+        history = pd.DataFrame(
+            net.history[:, ("epoch", "train_loss", "valid_loss")],
+            columns=["epoch", "train_loss", "valid_loss"],
+        )
+        best_epoch = int(history.loc[history["valid_loss"].idxmin(), "epoch"])
+        joblib.dump(model, _mkdir(paths.DEEP_MODELS) / f"{NAME}.joblib")
+        write_csv(paths.DEEP_HISTORY, history)
+        for row in history.itertuples():
+            tracking.log_metrics(
+                {"train_loss": row.train_loss, "valid_loss": row.valid_loss}, step=int(row.epoch)
+            )
+        tracking.log_metrics(test_metrics, prefix="test_")
+        model_uri = tracking.log_sklearn_model(model, NAME, X_train, extra=("torch", "skorch"))
+        write_json(
+            paths.DEEP_METRICS,
+            {
+                "status": "trained",
+                "reason": reason,
+                "best_epoch": best_epoch,
+                "epochs": len(history),
+                "test": test_metrics,
+            },
+        )
+        write_candidate(
+            Candidate(
+                name=NAME,
+                stage="deep",
+                complexity=COMPLEXITY,
+                selected=True,
+                cv_metric=params.compare.primary_metric,
+                cv_mean=float("nan"),
+                cv_std=float("nan"),
+                model_path=str(paths.DEEP_MODELS / f"{NAME}.joblib"),
+                run_id=run.info.run_id,
+                details={
+                    "model_uri": model_uri,
+                    "best_epoch": best_epoch,
+                    "selection": "early stopping on a validation slice of train",
+                },
+            ),
+            predictions,
+        )
+    return {"metrics": paths.DEEP_METRICS, "candidates": paths.DEEP_CANDIDATES}
+
+
+def _normalised(proba: np.ndarray) -> np.ndarray:
+    """float32 softmax rows rounded to float64 so that each sums to one (for log loss)."""
+    proba = proba.astype(np.float64)
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
+def _mkdir(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

@@ -1,0 +1,95 @@
+"""The paired statistics agree with scikit-learn and scipy on known cases."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, log_loss, r2_score, roc_auc_score
+
+from {{ cookiecutter.module_name }}.candidates import Candidate
+from {{ cookiecutter.module_name }}.config import load_params
+from {{ cookiecutter.module_name }}.stages.compare import choose_champion
+from {{ cookiecutter.module_name }}.stats import (
+    Prepared,
+    delong,
+    mcnemar,
+    paired_bootstrap,
+    resample_counts,
+    weighted_metric,
+)
+
+RNG = np.random.default_rng(0)
+TRUTH = RNG.integers(0, 3, 300)
+PROBA = RNG.dirichlet([1, 1, 1], 300)
+PROBA[np.arange(300), TRUTH] += 0.6
+PROBA /= PROBA.sum(axis=1, keepdims=True)
+MODEL = Prepared(TRUTH, PROBA.argmax(axis=1), PROBA)
+ONE_RESAMPLE = np.ones((1, 300))
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [
+        ("roc_auc", roc_auc_score(TRUTH, PROBA, multi_class="ovr")),
+        ("f1", f1_score(TRUTH, PROBA.argmax(axis=1), average="macro")),
+        ("log_loss", log_loss(TRUTH, PROBA)),
+    ],
+)
+def test_weighted_metrics_with_unit_weights_equal_scikit_learn(metric, expected):
+    assert weighted_metric(metric, "multiclass")(MODEL, ONE_RESAMPLE)[0] == pytest.approx(expected)
+
+
+def test_weighted_r2_equals_scikit_learn():
+    y = RNG.normal(size=50)
+    pred = y + RNG.normal(size=50)
+    value = weighted_metric("r2", "regression")(Prepared(y, pred, None), np.ones((1, 50)))
+    assert value[0] == pytest.approx(r2_score(y, pred))
+
+
+def test_stratified_resamples_keep_each_class_size_and_fit_in_batches():
+    strata = np.array([0] * 7 + [1] * 3)
+    batches = list(resample_counts(strata, 25, seed=1, max_cells=100))
+    counts = np.vstack(batches)
+    assert counts.shape == (25, 10) and len(batches) == 3
+    assert (counts[:, :7].sum(axis=1) == 7).all() and (counts[:, 7:].sum(axis=1) == 3).all()
+
+
+def test_bootstrap_and_delong_agree_on_a_clear_auc_gain():
+    truth = RNG.integers(0, 2, 2000)
+    weak, strong = RNG.random(2000) + 0.3 * truth, RNG.random(2000) + 0.6 * truth
+    a = Prepared(truth, (weak > 0.6).astype(int), np.c_[1 - weak, weak])
+    b = Prepared(truth, (strong > 0.6).astype(int), np.c_[1 - strong, strong])
+    score = weighted_metric("roc_auc", "binary", positive=1)
+    boot = paired_bootstrap(
+        a, b, score, truth, greater_is_better=True, n_resamples=500, confidence=0.95, seed=0
+    )
+    check = delong(truth == 1, weak, strong, 0.95)
+    assert boot.gain == pytest.approx(check.gain)
+    assert boot.lower > 0 and check.lower > 0
+    assert boot.lower == pytest.approx(check.lower, abs=0.01)
+
+
+def test_identical_models_never_disagree_in_mcnemar():
+    correct = MODEL.pred == TRUTH
+    assert mcnemar(correct, correct) == (0, 0, 1.0)
+
+
+def _candidate(name, stage, complexity):
+    return Candidate(name, stage, complexity, True, "roc_auc", 0.9, 0.01, "m", "run", {})
+
+
+def test_a_challenger_below_min_gain_leaves_the_simpler_champion(project):
+    p = load_params().compare
+    stats = {"mlp": {"gain": 0.004, "lower": -0.011, "upper": 0.019, "confidence": 0.95}}
+    champion, reason = choose_champion(
+        _candidate("linear", "baseline", 1), [_candidate("mlp", "deep", 3)], stats, p
+    )
+    assert champion == "linear"
+    assert "gain 0.0040" in reason and "[-0.0110, 0.0190]" in reason
+
+
+def test_a_challenger_whose_lower_bound_clears_min_gain_becomes_champion(project):
+    p = load_params().compare
+    stats = {"mlp": {"gain": 0.08, "lower": p.min_gain + 0.01, "upper": 0.1, "confidence": 0.95}}
+    champion, _ = choose_champion(
+        _candidate("linear", "baseline", 1), [_candidate("mlp", "deep", 3)], stats, p
+    )
+    assert champion == "mlp"
