@@ -32,8 +32,8 @@ def prune() -> None:
         Path("src", MODULE, "stages", "deep.py").unlink()
         Path("tests", "test_deep.py").unlink()
     if OWN_CSV:
-        source = Path(os.environ.get("PWD", "."), r"""{{ cookiecutter.csv_path }}""".strip())
-        shutil.copyfile(source.expanduser(), Path("data/raw", DATA_FILE))
+        answer = Path(r"""{{ cookiecutter.csv_path }}""".strip()).expanduser()
+        shutil.copyfile(Path(os.environ.get("PWD", "."), answer), Path("data/raw", DATA_FILE))
 
 
 def init_repositories() -> None:

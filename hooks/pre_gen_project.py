@@ -35,7 +35,8 @@ if not re.fullmatch(r"[a-z][a-z0-9_]*", module) or keyword.iskeyword(module):
         f"a letter, not a Python keyword and no hyphen (for example {suggest(module, '_')!r})"
     )
 if data_source == "own_csv":
-    source = Path(os.environ.get("PWD", "."), csv_path).expanduser() if csv_path else None
+    # Relative paths are relative to where cookiecutter was started (the shell's PWD).
+    source = Path(os.environ.get("PWD", "."), Path(csv_path).expanduser()) if csv_path else None
     if source is None or not source.is_file():
         problems.append(
             f"csv_path {csv_path!r}: with data_source 'own_csv', give an existing CSV file"

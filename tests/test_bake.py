@@ -104,7 +104,9 @@ def test_bake_has_exactly_the_expected_files_and_clean_code(cookies, combo):
             ".cfg",
         }:
             text = path.read_text()
-            assert not re.search(r"\{%|\{\{-? *cookiecutter|cookiecutter\.", text), f"leftover Jinja in {path}"
+            assert not re.search(r"\{%|\{\{-? *cookiecutter|cookiecutter\.", text), (
+                f"leftover Jinja in {path}"
+            )
     ruff = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests"],
         cwd=project,
@@ -155,6 +157,8 @@ def test_every_param_listed_in_dvc_yaml_exists_in_params_yaml(cookies):
         project = bake(cookies, task=task, init_git_and_dvc=False)
         params = yaml.safe_load((project / "params.yaml").read_text())
         stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+        for name in ("baseline", "compare"):
+            assert {"data.target", "data.task"} <= set(stages[name]["params"]), name
         for name, stage in stages.items():
             for key in stage.get("params", []):
                 section = params
@@ -198,6 +202,19 @@ def test_pre_gen_hook_rejects_bad_answers_with_the_rule(cookies, capfd, answers,
     message = capfd.readouterr().err
     for word in words:
         assert word in message
+
+
+def test_own_csv_path_may_start_with_a_tilde(cookies, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "mine.csv").write_text("a,label\n1,x\n2,y\n")
+    project = bake(
+        cookies,
+        data_source="own_csv",
+        csv_path="~/mine.csv",
+        target_column="label",
+        init_git_and_dvc=False,
+    )
+    assert (project / "data/raw/mine.csv").is_file()
 
 
 def test_own_csv_is_copied_and_configured(cookies, tmp_path, monkeypatch):

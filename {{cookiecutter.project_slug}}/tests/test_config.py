@@ -40,6 +40,20 @@ def test_a_metric_of_another_task_is_rejected(project):
         load_params()
 
 
+def test_a_dummy_strategy_of_another_task_is_rejected(project):
+    task = load_params().data.task
+    other = "mean" if task != "regression" else "prior"
+    edit_params(project / "params.yaml", baseline__dummy__strategy=other)
+    with pytest.raises(ParamsError, match=r"baseline\.dummy\.strategy"):
+        load_params()
+
+
+def test_a_yes_no_value_where_text_is_expected_hints_at_quoting(project):
+    edit_params(project / "params.yaml", data__target=True)
+    with pytest.raises(ParamsError, match="quote the value"):
+        load_params()
+
+
 def test_a_bad_params_file_stops_the_stage_fast_with_exit_status_1(project, capsys):
     edit_params(project / "params.yaml", split__test_size=1.5)
     start = time.perf_counter()

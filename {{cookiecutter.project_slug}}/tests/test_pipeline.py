@@ -24,6 +24,17 @@ def test_the_pipeline_runs_end_to_end_and_names_a_champion(project):
     assert set(runs["status"]) == {"FINISHED"}
 
 
+def test_too_many_folds_for_a_class_fails_cleanly_and_writes_no_model(project, capsys):
+    assert main(["validate"]) == 0 and main(["split"]) == 0
+    edit_params(project / "params.yaml", baseline__cv_folds=5000)
+    assert main(["baseline"]) == 1
+    message = capsys.readouterr().err
+    assert "baseline.cv_folds" in message
+    assert not (project / "models").exists()
+    runs = mlflow.search_runs(experiment_names=[load_params().mlflow.experiment])
+    assert runs.set_index("tags.mlflow.runName").loc["baseline", "status"] == "FAILED"
+
+
 def test_a_text_value_in_a_numeric_column_stops_validation(project, capsys):
     params = load_params()
     frame = pd.read_csv(params.data.path)

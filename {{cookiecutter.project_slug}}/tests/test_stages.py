@@ -3,8 +3,11 @@
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.module_name }}.config import DataParams
+from {{ cookiecutter.module_name }}.data import DataError, load_table
 from {{ cookiecutter.module_name }}.errors import StageError
-from {{ cookiecutter.module_name }}.stages.baseline import select_baseline
+from {{ cookiecutter.module_name }}.metrics import positive_class
+from {{ cookiecutter.module_name }}.stages.baseline import check_target, select_baseline
 from {{ cookiecutter.module_name }}.stages.split import split_table
 from {{ cookiecutter.module_name }}.suite import draft_suite
 
@@ -46,3 +49,35 @@ def test_the_drafted_suite_names_every_column_and_the_classes():
     assert ("expect_column_values_to_be_between", "size") in kinds
     value_sets = [e for e in suite["expectations"] if "value_set" in e["kwargs"]]
     assert value_sets[0]["kwargs"]["value_set"] == ["no", "yes"]
+
+
+@pytest.mark.parametrize(
+    ("values", "task", "words"),
+    [
+        (["a", "b", "c", "a"], "binary", "needs exactly two"),
+        (["a", "b", None, "a"], "binary", "missing values"),
+        (["a", "b", "b", "a"], "regression", "not numeric"),
+        (["a", "b", "b", "b"], "multiclass", "baseline.cv_folds"),
+    ],
+    ids=["three-classes-for-binary", "missing-target", "text-for-regression", "rare-class"],
+)
+def test_a_target_unfit_for_the_task_is_refused_with_the_fix(values, task, words):
+    y = pd.Series(values, dtype="str" if task != "regression" else "object")
+    with pytest.raises(StageError, match=words):
+        check_target(y, task, "label", cv_folds=2)
+
+
+def test_an_unknown_positive_class_names_the_classes():
+    with pytest.raises(StageError, match=r"positive_class 'Yes'.*\['no', 'yes'\]"):
+        positive_class(["no", "yes"], "Yes")
+
+
+def test_an_empty_file_and_a_wrong_encoding_name_the_setting(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(DataError, match=r"empty\.csv: the file is empty"):
+        load_table(DataParams(path=empty, target="y", task="binary"))
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"name,y\n" + "Zoë,1\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"byte 9 cannot be decoded as 'utf-8'.*data\.encoding"):
+        load_table(DataParams(path=latin, target="y", task="binary"))

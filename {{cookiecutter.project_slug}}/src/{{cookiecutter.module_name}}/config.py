@@ -147,6 +147,17 @@ class Params(_Section):
         grid = "alpha" if task == "regression" else "C"
         if getattr(self.baseline.linear, grid) is None:
             raise ValueError(f"baseline.linear.{grid} is required for task '{task}'")
+        regression_dummies = {"mean", "median"}
+        if (self.baseline.dummy.strategy in regression_dummies) != (task == "regression"):
+            options = (
+                "mean, median"
+                if task == "regression"
+                else ("prior, most_frequent, stratified, uniform")
+            )
+            raise ValueError(
+                f"baseline.dummy.strategy '{self.baseline.dummy.strategy}' does not suit task "
+                f"'{task}'; use one of {options}"
+            )
         allowed = TASK_METRICS[task]
         if self.compare.primary_metric not in allowed:
             raise ValueError(
@@ -195,9 +206,14 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
                 problems.append(f"  {key}: unknown key (check its spelling)")
             elif error["type"] == "missing":
                 problems.append(f"  {key}: missing key")
+            elif not error["loc"]:
+                problems.append(f"  {error['msg'].removeprefix('Value error, ')}")
             else:
                 got = error.get("input")
-                problems.append(f"  {key}: {error['msg']} (got {got!r})")
+                hint = ""
+                if error["type"] == "string_type" and isinstance(got, bool | int | float):
+                    hint = "; YAML reads yes/no/true/numbers as non-text: quote the value"
+                problems.append(f"  {key}: {error['msg']} (got {got!r}){hint}")
         raise ParamsError(
             f"{path} does not match the params schema:\n" + "\n".join(problems)
         ) from exc

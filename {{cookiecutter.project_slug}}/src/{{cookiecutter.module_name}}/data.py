@@ -45,11 +45,22 @@ def load_table(data: DataParams) -> pd.DataFrame:
         )
     except FileNotFoundError as exc:
         raise DataError(f"{data.path}: file not found; set data.path in params.yaml") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{data.path}: the file is empty; set data.path in params.yaml") from exc
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"{data.path}: byte {exc.start} cannot be decoded as {data.encoding!r}; "
-            "set data.encoding in params.yaml (for example 'latin-1')"
+            f"{data.path}: byte {_first_undecodable(data.path, data.encoding)} cannot be decoded "
+            f"as {data.encoding!r}; set data.encoding in params.yaml (for example 'latin-1')"
         ) from exc
+
+
+def _first_undecodable(path: Path, encoding: str) -> int:
+    """Offset of the first byte of ``path`` that ``encoding`` cannot decode (-1 if none)."""
+    try:
+        path.read_bytes().decode(encoding)
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return -1
 
 
 def file_hash(path: Path) -> str:

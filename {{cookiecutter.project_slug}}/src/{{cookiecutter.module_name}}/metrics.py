@@ -20,6 +20,8 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 
+from .errors import StageError
+
 PROBA_PREFIX = "proba_"
 
 #: Whether a larger value of the metric is better.
@@ -44,13 +46,13 @@ def positive_class(classes: list[str], configured: str | None) -> str:
 
     Raises
     ------
-    ValueError
+    StageError
         If ``configured`` is not one of ``classes``.
     """
     if configured is None:
         return classes[-1]
     if configured not in classes:
-        raise ValueError(
+        raise StageError(
             f"data.positive_class {configured!r} is not a target class; classes are {classes}"
         )
     return configured

@@ -28,6 +28,7 @@ COMPARE_REPORTS = Path("reports/compare")
 COMPARE_METRICS = COMPARE_REPORTS / "metrics.json"
 COMPARE_TABLE = COMPARE_REPORTS / "comparison.md"
 COMPARE_INTERVALS = COMPARE_REPORTS / "intervals.csv"
+COMPARE_STATISTICS = COMPARE_REPORTS / "statistics.json"
 COMPARE_PLOT = COMPARE_REPORTS / "intervals.png"
 MODEL_CARD = Path("reports/model_card.md")
 

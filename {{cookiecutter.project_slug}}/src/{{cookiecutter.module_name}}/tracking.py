@@ -217,6 +217,9 @@ def log_sklearn_model(model: Any, name: str, X_example: Any, extra: tuple[str, .
     # untrusted files does not apply, and skops refuses HistGradientBoosting's trees.
     logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
     example = X_example.head(5)
+    integers = example.select_dtypes("integer").columns
+    # Integer columns are declared as doubles so that missing values are accepted later.
+    example = example.astype(dict.fromkeys(integers, "float64"))
     signature = infer_signature(example, model.predict(example))
     info = mlflow.sklearn.log_model(
         model,

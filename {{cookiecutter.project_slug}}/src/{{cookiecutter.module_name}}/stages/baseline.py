@@ -26,6 +26,7 @@ from .. import paths, tracking
 from ..candidates import Candidate, predictions_frame, write_candidate
 from ..config import BaselineParams, Params
 from ..data import features_and_target
+from ..errors import StageError
 from ..features import build_preprocessor
 from ..metrics import cv_scorer, evaluate, positive_class, sign
 from ..outputs import write_csv, write_json
@@ -74,7 +75,9 @@ def build_searches(task: str, p: BaselineParams, scoring: Any) -> dict[str, Grid
     }
 
 
-def select_baseline(cv_scores: dict[str, tuple[float, float]], n_folds: int) -> tuple[str, str]:
+def select_baseline(
+    cv_scores: dict[str, tuple[float, float]], n_folds: int, direction: float = 1.0
+) -> tuple[str, str]:
     """Pick the simplest model within one standard error of the best mean CV score.
 
     Parameters
@@ -82,6 +85,8 @@ def select_baseline(cv_scores: dict[str, tuple[float, float]], n_folds: int) -> 
     cv_scores : dict of str to (mean, std)
         Scorer values (larger is better) per model over the folds.
     n_folds : int
+    direction : float, default=1.0
+        -1 for loss metrics, whose scorer values are negated: turns them back in the reason.
 
     Returns
     -------
@@ -93,58 +98,126 @@ def select_baseline(cv_scores: dict[str, tuple[float, float]], n_folds: int) -> 
     threshold = mean - std / np.sqrt(n_folds)
     chosen = min((n for n, (m, _) in cv_scores.items() if m >= threshold), key=COMPLEXITY.get)
     if chosen == best:
-        return chosen, f"{chosen} has the best mean CV score ({mean:.4f})"
+        return chosen, f"{chosen} has the best mean CV score ({direction * mean:.4f})"
     return chosen, (
-        f"{chosen} ({cv_scores[chosen][0]:.4f}) is within one standard error of the best, "
-        f"{best} ({mean:.4f} - {std / np.sqrt(n_folds):.4f}), and simpler"
+        f"{chosen} ({direction * cv_scores[chosen][0]:.4f}) is within one standard error "
+        f"({std / np.sqrt(n_folds):.4f}) of the best, {best} ({direction * mean:.4f}), and simpler"
     )
 
 
-def run(params: Params) -> dict[str, Path]:
-    """Tune, select and score the baseline models; write models, candidates, metrics, plots."""
-    task, metric = params.data.task, params.compare.primary_metric
-    train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
-    X_train, y_train = features_and_target(train, params.data.target, task)
-    X_test, y_test = features_and_target(test, params.data.target, task)
-    classes = sorted(y_train.unique()) if task != "regression" else None
-    positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
-    searches = build_searches(task, params.baseline, cv_scorer(metric, task, positive))
-    predictions, cv_scores, runs, uris = {}, {}, {}, {}
-    with tracking.stage_run("baseline", params):
-        for name, search in searches.items():
-            search.fit(X_train, y_train)
-            joblib.dump(search.best_estimator_, _mkdir(paths.BASELINE_MODELS) / f"{name}.joblib")
-            best = search.best_index_
-            cv_scores[name] = (
-                float(search.cv_results_["mean_test_score"][best]),
-                float(search.cv_results_["std_test_score"][best]),
+def check_target(y: pd.Series, task: str, target: str, cv_folds: int) -> None:
+    """Raise if the training target cannot support ``task`` and ``cv_folds``.
+
+    Raises
+    ------
+    StageError
+        Missing target values; fewer rows than ``baseline.cv_folds``; a regression target
+        that is not numeric; a binary task without exactly two classes; a class with fewer
+        rows than ``baseline.cv_folds``.
+    """
+    if y.isna().any() or (task != "regression" and (y == "nan").any()):
+        raise StageError(
+            f"target {target!r} has missing values in the training split; "
+            "drop those rows or tighten the suite's not-null expectation"
+        )
+    if len(y) < cv_folds:
+        raise StageError(
+            f"{len(y)} training rows cannot make baseline.cv_folds ({cv_folds}) "
+            "folds; lower baseline.cv_folds"
+        )
+    if task == "regression":
+        if not pd.api.types.is_numeric_dtype(y):
+            raise StageError(
+                f"target {target!r} is not numeric (e.g. {y.iloc[0]!r}); "
+                "set data.task to binary or multiclass in params.yaml"
             )
+        return
+    counts = y.value_counts()
+    if task == "binary" and len(counts) != 2:
+        raise StageError(
+            f"target {target!r} has {len(counts)} classes {sorted(counts.index)[:5]}; "
+            "data.task 'binary' needs exactly two (use 'multiclass')"
+        )
+    if counts.min() < cv_folds:
+        raise StageError(
+            f"class {counts.idxmin()!r} of target {target!r} has {counts.min()} training rows, "
+            f"fewer than baseline.cv_folds ({cv_folds}); lower baseline.cv_folds or add data"
+        )
+
+
+def fit_baseline(
+    X: pd.DataFrame, y: pd.Series, *, task: str, params: BaselineParams, scoring: Any
+) -> dict[str, GridSearchCV]:
+    """Tune every baseline model by grid search with cross-validation.
+
+    Parameters
+    ----------
+    X : DataFrame of shape (n_train, n_features)
+    y : Series of shape (n_train,)
+    task : str
+    params : BaselineParams
+    scoring : scikit-learn scorer of the primary metric
+
+    Returns
+    -------
+    dict of str to fitted GridSearchCV
+        ``dummy``, ``linear``, ``hgb``, each refitted on all of ``X`` with its best params.
+    """
+    searches = build_searches(task, params, scoring)
+    for search in searches.values():
+        search.fit(X, y)
+    return searches
+
+
+def run(params: Params) -> dict[str, Path]:
+    """Tune, select and score the baseline models; write models, candidates, metrics, plots.
+
+    Nothing is written until every model is fitted, so a failure leaves no partial models.
+    """
+    task, metric, target = params.data.task, params.compare.primary_metric, params.data.target
+    train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
+    X_train, y_train = features_and_target(train, target, task)
+    X_test, y_test = features_and_target(test, target, task)
+    with tracking.stage_run("baseline", params):
+        check_target(y_train, task, target, params.baseline.cv_folds)
+        classes = sorted(y_train.unique()) if task != "regression" else None
+        positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
+        searches = fit_baseline(
+            X_train,
+            y_train,
+            task=task,
+            params=params.baseline,
+            scoring=cv_scorer(metric, task, positive),
+        )
+        cv_scores = {
+            name: (
+                float(s.cv_results_["mean_test_score"][s.best_index_]),
+                float(s.cv_results_["std_test_score"][s.best_index_]),
+            )
+            for name, s in searches.items()
+        }
+        selected, reason = select_baseline(cv_scores, params.baseline.cv_folds, sign(metric))
+        summary: dict[str, Any] = {"selected": selected}
+        predictions = {}
+        for name, search in searches.items():
             model = search.best_estimator_
             proba = model.predict_proba(X_test) if classes else None
             predictions[name] = predictions_frame(
                 test[paths.ROW_ID], y_test, model.predict(X_test), proba, classes
             )
-            with tracking.child_run(f"baseline/{name}", {"model": name}) as child:
-                tracking.log_params({"best": search.best_params_, "grid": search.param_grid})
-                tracking.log_metrics(
-                    {
-                        f"cv_{metric}_mean": sign(metric) * cv_scores[name][0],
-                        f"cv_{metric}_std": cv_scores[name][1],
-                    }
-                )
-                tracking.log_metrics(evaluate(predictions[name], task, positive), prefix="test_")
-                uris[name] = tracking.log_sklearn_model(model, name, X_train)
-                runs[name] = child.info.run_id
-        selected, reason = select_baseline(cv_scores, params.baseline.cv_folds)
-        summary: dict[str, Any] = {"selected": selected}
-        for name, search in searches.items():
-            mean, std = cv_scores[name]
+            mean, std = sign(metric) * cv_scores[name][0], cv_scores[name][1]
             test_metrics = evaluate(predictions[name], task, positive)
             summary[name] = {
-                f"cv_{metric}_mean": sign(metric) * mean,
+                f"cv_{metric}_mean": mean,
                 f"cv_{metric}_std": std,
                 "test": test_metrics,
             }
+            joblib.dump(model, _mkdir(paths.BASELINE_MODELS) / f"{name}.joblib")
+            with tracking.child_run(f"baseline/{name}", {"model": name}) as child:
+                tracking.log_params({"best": search.best_params_, "grid": search.param_grid})
+                tracking.log_metrics({f"cv_{metric}_mean": mean, f"cv_{metric}_std": std})
+                tracking.log_metrics(test_metrics, prefix="test_")
+                uri = tracking.log_sklearn_model(model, name, X_train)
             write_candidate(
                 Candidate(
                     name=name,
@@ -152,13 +225,13 @@ def run(params: Params) -> dict[str, Path]:
                     complexity=COMPLEXITY[name],
                     selected=name == selected,
                     cv_metric=metric,
-                    cv_mean=sign(metric) * mean,
+                    cv_mean=mean,
                     cv_std=std,
                     model_path=str(paths.BASELINE_MODELS / f"{name}.joblib"),
-                    run_id=runs[name],
+                    run_id=child.info.run_id,
                     details={
                         "best_params": search.best_params_,
-                        "model_uri": uris[name],
+                        "model_uri": uri,
                         "selection": reason if name == selected else "",
                     },
                 ),
@@ -168,11 +241,7 @@ def run(params: Params) -> dict[str, Path]:
         write_csv(paths.BASELINE_CV_RESULTS, _cv_table(searches, metric))
         plot_files = write_plots(paths.BASELINE_PLOTS, predictions, selected, task, positive)
         tracking.log_metrics(
-            {
-                f"{name}/test_{key}": value
-                for name in searches
-                for key, value in summary[name]["test"].items()
-            }
+            {f"{name}/test_{k}": v for name in searches for k, v in summary[name]["test"].items()}
         )
         tracking.set_tags({"selected": selected, "selection_reason": reason})
         tracking.log_artifacts(paths.BASELINE_METRICS, paths.BASELINE_CV_RESULTS)

@@ -179,7 +179,7 @@ def run(params: Params) -> dict[str, Path]:
         table = comparison_table(candidates, frames, statistics, params)
         write_outputs(table, statistics, champion, reason, params, deep)
         _track(table, candidates, champion, reason, params)
-    print(f"champion: {champion}: {reason}")
+    print(f"Champion: {champion}. {reason}. Model card: {paths.MODEL_CARD}")
     return {"metrics": paths.COMPARE_METRICS, "table": paths.COMPARE_TABLE}
 
 
@@ -256,12 +256,12 @@ def write_outputs(
             "primary_metric": metric,
             f"champion_{metric}": records[champion][metric],
             "candidates": {
-                name: {k: v for k, v in row.items() if k != "stage"}
+                name: {k: v for k, v in row.items() if k not in ("stage", "role", "rank")}
                 for name, row in records.items()
             },
-            "statistics": statistics,
         },
     )
+    write_json(paths.COMPARE_STATISTICS, statistics)
     intervals = table[["candidate", "gain", "ci_lower", "ci_upper"]].dropna()
     write_csv(paths.COMPARE_INTERVALS, intervals)
     _plot_intervals(intervals, metric, params.compare.min_gain)
@@ -315,7 +315,11 @@ def _track(
         | {f"candidate.{c.name}.run_id": c.run_id for c in candidates}
     )
     tracking.log_artifacts(
-        paths.COMPARE_TABLE, paths.COMPARE_METRICS, paths.COMPARE_PLOT, paths.MODEL_CARD
+        paths.COMPARE_TABLE,
+        paths.COMPARE_METRICS,
+        paths.COMPARE_STATISTICS,
+        paths.COMPARE_PLOT,
+        paths.MODEL_CARD,
     )
     tracking.log_table(table, "comparison.json")
     if params.compare.register_champion:

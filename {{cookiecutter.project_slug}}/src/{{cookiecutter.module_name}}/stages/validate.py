@@ -21,6 +21,10 @@ from ..errors import StageError, ValidationFailedError
 from ..outputs import write_json, write_text
 
 _HIDDEN_KWARGS = {"column", "batch_id"}
+_NUMERIC_EXPECTATIONS = {
+    "expect_column_values_to_be_in_type_list",
+    "expect_column_values_to_be_between",
+}
 
 
 def load_suite(path: Path) -> Any:
@@ -43,7 +47,8 @@ def load_suite(path: Path) -> Any:
     except FileNotFoundError as exc:
         raise StageError(
             f"{path}: expectation suite not found; draft one with "
-            "`python -m <module> init-suite` or set validate.suite in params.yaml"
+            f"`python -m {__package__.split('.')[0]} init-suite` or set validate.suite in "
+            "params.yaml"
         ) from exc
     except json.JSONDecodeError as exc:
         raise StageError(f"{path}: not valid JSON ({exc})") from exc
@@ -116,7 +121,7 @@ def describe(outcome: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
     elif (
         column in frame.columns
         and frame[column].dtype.kind not in "biuf"
-        and ("type_list" in kwargs or "min_value" in kwargs or "max_value" in kwargs)
+        and config["type"] in _NUMERIC_EXPECTATIONS
     ):
         detail = f"{non_numeric_values(frame[column])}; expected numbers {kwargs}"
     elif mismatched:
