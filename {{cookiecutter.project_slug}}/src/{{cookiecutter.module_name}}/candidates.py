@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,33 @@ def predictions_frame(
         for index, label in enumerate(classes):
             frame[f"{PROBA_PREFIX}{label}"] = proba[:, index]
     return frame
+
+
+def predict_test(
+    model: Any, X: pd.DataFrame, row_ids: pd.Series, y_true: pd.Series, classes: list[str] | None
+) -> pd.DataFrame:
+    """Predict the test split with a fitted model, as a prediction table.
+
+    Classification: probabilities as float64 rows summing to one (columns in the order of
+    ``classes``, the model's ``classes_``) and the most probable class as ``y_pred``.
+
+    Parameters
+    ----------
+    model : fitted estimator with ``predict`` (regression) or ``predict_proba``
+    X : DataFrame of shape (n_test_rows, n_features)
+    row_ids, y_true : Series of shape (n_test_rows,)
+    classes : list of str, or None for regression
+
+    Returns
+    -------
+    DataFrame of shape (n_test_rows, 3 + n_classes)
+    """
+    if classes is None:
+        return predictions_frame(row_ids, y_true, model.predict(X))
+    proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+    proba /= proba.sum(axis=1, keepdims=True)
+    predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+    return predictions_frame(row_ids, y_true, predicted, proba, classes)
 
 
 def write_candidate(candidate: Candidate, predictions: pd.DataFrame) -> Path:

@@ -23,7 +23,7 @@ from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from .. import paths, tracking
-from ..candidates import Candidate, predictions_frame, write_candidate
+from ..candidates import Candidate, predict_test, write_candidate
 from ..config import BaselineParams, Params
 from ..data import features_and_target
 from ..errors import StageError
@@ -201,10 +201,7 @@ def run(params: Params) -> dict[str, Path]:
         predictions = {}
         for name, search in searches.items():
             model = search.best_estimator_
-            proba = model.predict_proba(X_test) if classes else None
-            predictions[name] = predictions_frame(
-                test[paths.ROW_ID], y_test, model.predict(X_test), proba, classes
-            )
+            predictions[name] = predict_test(model, X_test, test[paths.ROW_ID], y_test, classes)
             mean, std = sign(metric) * cv_scores[name][0], cv_scores[name][1]
             test_metrics = evaluate(predictions[name], task, positive)
             summary[name] = {

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .. import paths, tracking
 from ..candidates import Candidate, read_candidates
-from ..config import CompareParams, Params
+from ..config import TASK_METRICS, CompareParams, Params
 from ..errors import StageError
 from ..metrics import GREATER_IS_BETTER, PROBA_PREFIX, evaluate, positive_class, proba_columns
 from ..model_card import render_model_card
@@ -300,9 +300,10 @@ def _track(
 ) -> None:
     metric = params.compare.primary_metric
     skip = {"rank", "candidate", "stage", "role"}
+    tested = set(TASK_METRICS[params.data.task])
     tracking.log_metrics(
         {
-            f"{row['candidate']}/{key}": row[key]
+            f"{row['candidate']}/{'test_' if key in tested else ''}{key}": row[key]
             for row in table.to_dict("records")
             for key in table.columns
             if key not in skip and pd.notna(row[key])

@@ -30,7 +30,7 @@ from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 
 from .. import paths, tracking
-from ..candidates import Candidate, predictions_frame, write_candidate
+from ..candidates import Candidate, predict_test, write_candidate
 from ..config import DeepParams, Params
 from ..data import features_and_target
 from ..errors import StageError
@@ -204,11 +204,7 @@ def run(params: Params) -> dict[str, Path]:
             fit_mlp(to_float32(baseline[:-1].transform(X_train)), y_train, task, p),
         )
         classes = None if task == "regression" else list(model.classes_)
-        proba = None if classes is None else _normalised(model.predict_proba(X_test))
-        predicted = (
-            model.predict(X_test) if classes is None else np.asarray(classes)[proba.argmax(axis=1)]
-        )
-        predictions = predictions_frame(test[paths.ROW_ID], y_test, predicted, proba, classes)
+        predictions = predict_test(model, X_test, test[paths.ROW_ID], y_test, classes)
         positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
         test_metrics = evaluate(predictions, task, positive)
         net = model[-1] if classes else model[-1].regressor_
@@ -255,12 +251,6 @@ def run(params: Params) -> dict[str, Path]:
             predictions,
         )
     return {"metrics": paths.DEEP_METRICS, "candidates": paths.DEEP_CANDIDATES}
-
-
-def _normalised(proba: np.ndarray) -> np.ndarray:
-    """float32 softmax rows rounded to float64 so that each sums to one (for log loss)."""
-    proba = proba.astype(np.float64)
-    return proba / proba.sum(axis=1, keepdims=True)
 
 
 def _mkdir(directory: Path) -> Path:
