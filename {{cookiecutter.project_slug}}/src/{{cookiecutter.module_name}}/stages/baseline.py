@@ -21,6 +21,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from .. import paths, tracking
 from ..candidates import Candidate, predict_test, write_candidate
@@ -162,10 +163,17 @@ def fit_baseline(
     -------
     dict of str to fitted GridSearchCV
         ``dummy``, ``linear``, ``hgb``, each refitted on all of ``X`` with its best params.
+
+    Notes
+    -----
+    Each fit runs on one OpenMP thread (threadpoolctl): on a busy machine, OpenMP threads of
+    several processes spinning for the same cores slow gradient boosting down by orders of
+    magnitude. Parallelism comes from ``baseline.n_jobs`` worker processes instead.
     """
     searches = build_searches(task, params, scoring)
-    for search in searches.values():
-        search.fit(X, y)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        for search in searches.values():
+            search.fit(X, y)
     return searches
 
 

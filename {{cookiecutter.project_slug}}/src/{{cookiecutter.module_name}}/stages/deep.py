@@ -166,6 +166,8 @@ def fit_mlp(X: np.ndarray, y: pd.Series, task: str, p: DeepParams) -> Any:
     """
     torch.manual_seed(p.seed)
     torch.use_deterministic_algorithms(True)
+    # One thread: reproducible, and immune to other processes competing for the cores.
+    torch.set_num_threads(1)
     if task == "regression":
         return build_model(task, X.shape[1], None, p).fit(X, y.to_numpy(dtype=np.float32))
     classes = sorted(y.unique())
