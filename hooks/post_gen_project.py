@@ -67,7 +67,7 @@ if INIT:
     init_repositories()
 steps = [
     "cd {{ cookiecutter.project_slug }}",
-    'pip install -e ".[dev]"',
+    'pip install -e ".[dev,deep]"' if DEEP else 'pip install -e ".[dev]"',
     f"python -m {MODULE} init-suite   # then review the drafted suite" if OWN_CSV else "",
     "dvc repro" if INIT else "git init && dvc init && dvc repro",
     "mlflow ui --backend-store-uri sqlite:///mlflow.db",

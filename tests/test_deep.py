@@ -81,7 +81,8 @@ def test_policy_always_trains_the_mlp_which_does_not_beat_the_baseline(deep_proj
     assert "delong_lower" in mlp and "mcnemar_p" in mlp
     assert metrics["champion"] == "linear"
     compare = _tags(deep_project, _latest_run(deep_project, "compare"))
-    assert "required 0.0100" in compare["champion_reason"]
+    assert "lower bound required +0.0100" in compare["champion_reason"]
+    assert compare["registry"].startswith("not moved: DVC experiment")
     deep_run = _latest_run(deep_project, "deep")
     assert compare["candidate.mlp.run_id"] == deep_run
     steps = _query(
@@ -104,6 +105,8 @@ def test_identical_params_data_and_seed_give_identical_results(deep_project):
     assert (deep_project / "reports/deep/metrics.json").read_text() == deep_before
     assert compare_metrics(deep_project) == before
     assert statistics(deep_project) == statistics_before
+    versions = _query(deep_project, "SELECT COUNT(*) FROM model_versions")[0][0]
+    assert versions == 1, "re-running compare with the same champion registers nothing new"
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,13 @@ def test_policies_always_and_never_override_the_data(project):
     assert not gate(*_splits(10_000), "y", load_params().deep)[0]
 
 
+def test_the_mlp_predicts_class_labels_like_every_other_candidate(project):
+    edit_params(project / "params.yaml", deep__max_epochs=2)
+    X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+    y = pd.Series(np.where(X[:, 0] > 0, "yes", "no"))
+    assert set(fit_mlp(X, y, "binary", load_params().deep).predict(X)) <= {"yes", "no"}
+
+
 def test_the_mlp_is_deterministic_for_a_seed(project):
     edit_params(project / "params.yaml", deep__max_epochs=5)
     p = load_params().deep

@@ -83,7 +83,7 @@ def test_a_challenger_below_min_gain_leaves_the_simpler_champion(project):
         _candidate("linear", "baseline", 1), [_candidate("mlp", "deep", 3)], stats, p
     )
     assert champion == "linear"
-    assert "gain 0.0040" in reason and "[-0.0110, 0.0190]" in reason
+    assert "gain +0.0040" in reason and "[-0.0110, +0.0190]" in reason
 
 
 def test_a_challenger_whose_lower_bound_clears_min_gain_becomes_champion(project):

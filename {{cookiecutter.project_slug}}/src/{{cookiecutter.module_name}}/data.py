@@ -9,7 +9,7 @@ import pandas as pd
 
 from .config import DataParams
 from .errors import StageError
-from .paths import ROW_ID
+from .paths import ROW_ID, TEST, TRAIN
 
 
 class DataError(StageError):
@@ -61,6 +61,27 @@ def _first_undecodable(path: Path, encoding: str) -> int:
     except UnicodeDecodeError as exc:
         return exc.start
     return -1
+
+
+def read_splits() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the train and test splits written by the ``split`` stage.
+
+    Returns
+    -------
+    train : DataFrame of shape (n_train, n_columns + 1)
+    test : DataFrame of shape (n_test, n_columns + 1)
+
+    Raises
+    ------
+    StageError
+        If a split is missing (the ``split`` stage has not run).
+    """
+    try:
+        return pd.read_parquet(TRAIN), pd.read_parquet(TEST)
+    except FileNotFoundError as exc:
+        raise StageError(
+            f"{exc.filename} not found: run the split stage first (dvc repro)"
+        ) from exc
 
 
 def file_hash(path: Path) -> str:

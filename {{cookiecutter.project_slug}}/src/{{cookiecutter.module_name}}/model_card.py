@@ -63,6 +63,12 @@ def render_model_card(
         comparisons.append(line)
     passed = validation.get("success")
     strata = " within each class" if params.data.task != "regression" else ""
+    challengers = sum(s["challenger"] for s in statistics.values())
+    adjusted = (
+        f"; the {challengers} challengers' intervals are Bonferroni-adjusted"
+        if challengers > 1
+        else ""
+    )
     return f"""# Model card: {params.mlflow.experiment}
 
 ## Data
@@ -84,9 +90,8 @@ def render_model_card(
 
 ## Comparison
 Paired bootstrap of the gain in `{p.primary_metric}` over the reference on the same test rows
-({p.bootstrap_resamples} resamples{strata}, seed {p.seed}); challengers' intervals are
-Bonferroni-adjusted. A challenger must clear `compare.min_gain` = {p.min_gain} with the lower
-bound of its interval.
+({p.bootstrap_resamples} resamples{strata}, seed {p.seed}){adjusted}. A challenger must
+reach `compare.min_gain` = {p.min_gain} with the lower bound of its interval.
 
 {chr(10).join(comparisons) or "- No other candidate."}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,16 @@ def _write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def clear(*directories: Path) -> None:
+    """Delete a stage's output folders before it runs, as ``dvc repro`` does.
+
+    A stage run by hand then never leaves an earlier run's files (a stale candidate) next to
+    its own. Earlier versions stay in DVC's cache (``dvc checkout`` restores them).
+    """
+    for directory in directories:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def write_text(path: Path, text: str) -> Path:

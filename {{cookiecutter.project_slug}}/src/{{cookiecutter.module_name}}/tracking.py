@@ -187,13 +187,22 @@ def log_table(table: Any, name: str) -> None:
 def register_champion(model_uri: str, name: str, reason: str) -> str:
     """Register a logged model under ``name`` and point the alias ``champion`` at it.
 
-    Returns the new model version (as text). The version is tagged with the reason.
+    If the alias already points at a version of the same logged model, nothing new is
+    registered. Returns the champion's model version (as text), tagged with the reason.
     """
     import mlflow
     from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
 
+    client = MlflowClient()
+    try:
+        current = client.get_model_version_by_alias(name, "champion")
+    except MlflowException:
+        current = None
+    if current is not None and current.source == model_uri:
+        return str(current.version)
     version = mlflow.register_model(model_uri, name, tags={"reason": reason[:5000]})
-    MlflowClient().set_registered_model_alias(name, "champion", version.version)
+    client.set_registered_model_alias(name, "champion", version.version)
     return str(version.version)
 
 

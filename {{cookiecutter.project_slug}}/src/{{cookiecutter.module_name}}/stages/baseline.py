@@ -26,11 +26,11 @@ from threadpoolctl import threadpool_limits
 from .. import paths, tracking
 from ..candidates import Candidate, predict_test, write_candidate
 from ..config import BaselineParams, Params
-from ..data import features_and_target
+from ..data import features_and_target, read_splits
 from ..errors import StageError
 from ..features import build_preprocessor
 from ..metrics import cv_scorer, evaluate, positive_class, sign
-from ..outputs import write_csv, write_json
+from ..outputs import clear, write_csv, write_json
 from ..plots import write_plots
 
 #: Simpler models first; ties go to the simpler one.
@@ -183,10 +183,11 @@ def run(params: Params) -> dict[str, Path]:
     Nothing is written until every model is fitted, so a failure leaves no partial models.
     """
     task, metric, target = params.data.task, params.compare.primary_metric, params.data.target
-    train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
+    train, test = read_splits()
     X_train, y_train = features_and_target(train, target, task)
     X_test, y_test = features_and_target(test, target, task)
     with tracking.stage_run("baseline", params):
+        clear(paths.BASELINE_MODELS, paths.BASELINE_CANDIDATES, paths.BASELINE_PLOTS)
         check_target(y_train, task, target, params.baseline.cv_folds)
         classes = sorted(y_train.unique()) if task != "regression" else None
         positive = positive_class(classes, params.data.positive_class) if task == "binary" else None

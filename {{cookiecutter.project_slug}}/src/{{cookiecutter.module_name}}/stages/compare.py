@@ -11,6 +11,7 @@ challengers the intervals are Bonferroni-adjusted. Otherwise the simpler model s
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -137,20 +138,21 @@ def choose_champion(
     for candidate in challengers:
         s = statistics[candidate.name]
         notes.append(
-            f"{candidate.name}: gain {s['gain']:.4f} {p.primary_metric}, "
-            f"{s['confidence']:.1%} CI [{s['lower']:.4f}, {s['upper']:.4f}], "
-            f"required {p.min_gain:.4f}"
+            f"{candidate.name}: gain {s['gain']:+.4f} {p.primary_metric}, "
+            f"{s['confidence']:.1%} CI [{s['lower']:+.4f}, {s['upper']:+.4f}], "
+            f"lower bound required {p.min_gain:+.4f}"
         )
         if s["lower"] >= p.min_gain:
             winners.append(candidate)
     if not winners:
         return reference.name, (
-            f"{base}; no challenger's gain clears compare.min_gain, so the simpler model "
-            f"stays champion ({'; '.join(notes)})"
+            f"{base}; no challenger's interval has its lower bound at compare.min_gain or "
+            f"above, so the simpler model stays champion ({'; '.join(notes)})"
         )
     best = max(winners, key=lambda c: (statistics[c.name]["lower"], -c.complexity))
     return best.name, (
-        f"{best.name} beats {reference.name} by more than compare.min_gain ({'; '.join(notes)})"
+        f"{best.name} beats {reference.name}: the lower bound of its interval reaches "
+        f"compare.min_gain ({'; '.join(notes)})"
     )
 
 
@@ -248,7 +250,10 @@ def write_outputs(
 ) -> None:
     """Write the DVC metrics, the Markdown table, the intervals (CSV, PNG) and the model card."""
     metric = params.compare.primary_metric
-    records = table.set_index("candidate").to_dict("index")
+    # Missing values (the reference has no interval) become JSON null, not NaN.
+    records = (
+        table.astype(object).where(table.notna(), None).set_index("candidate").to_dict("index")
+    )
     write_json(
         paths.COMPARE_METRICS,
         {
@@ -262,9 +267,10 @@ def write_outputs(
         },
     )
     write_json(paths.COMPARE_STATISTICS, statistics)
-    intervals = table[["candidate", "gain", "ci_lower", "ci_upper"]].dropna()
+    intervals = table[["candidate", "role", "gain", "ci_lower", "ci_upper"]].dropna()
     write_csv(paths.COMPARE_INTERVALS, intervals)
-    _plot_intervals(intervals, metric, params.compare.min_gain)
+    # The dummy floor's gap would squash the scale that matters: the challengers'.
+    _plot_intervals(intervals[intervals["candidate"] != "dummy"], metric, params.compare.min_gain)
     write_text(
         paths.COMPARE_TABLE,
         (
@@ -285,12 +291,13 @@ def _plot_intervals(intervals: pd.DataFrame, metric: str, min_gain: float) -> No
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(6, 1 + 0.5 * max(1, len(intervals))))
-    errors = [intervals["gain"] - intervals["ci_lower"], intervals["ci_upper"] - intervals["gain"]]
-    axis.errorbar(intervals["gain"], intervals["candidate"], xerr=errors, fmt="o", capsize=4)
+    for role, rows in intervals.groupby("role"):
+        errors = [rows["gain"] - rows["ci_lower"], rows["ci_upper"] - rows["gain"]]
+        axis.errorbar(rows["gain"], rows["candidate"], xerr=errors, fmt="o", capsize=4, label=role)
     axis.axvline(0, color="grey", linewidth=1)
     axis.axvline(min_gain, color="red", linestyle="--", linewidth=1, label="compare.min_gain")
     axis.set(xlabel=f"gain in {metric} over the reference (test split)", title="Paired bootstrap")
-    axis.legend(loc="lower right")
+    axis.legend(loc="best", fontsize="small")
     figure.savefig(paths.COMPARE_PLOT, dpi=100, bbox_inches="tight")
     plt.close(figure)
 
@@ -323,9 +330,14 @@ def _track(
         paths.MODEL_CARD,
     )
     tracking.log_table(table, "comparison.json")
-    if params.compare.register_champion:
+    if not params.compare.register_champion:
+        tracking.set_tags({"registry": "off (compare.register_champion is false)"})
+    elif os.environ.get("DVC_EXP_NAME"):
+        # An experiment is a trial: only `dvc repro` on the workspace moves the alias.
+        tracking.set_tags({"registry": f"not moved: DVC experiment {os.environ['DVC_EXP_NAME']}"})
+    else:
         chosen = next(c for c in candidates if c.name == champion)
         version = tracking.register_champion(
             str(chosen.details["model_uri"]), params.mlflow.experiment, reason
         )
-        tracking.set_tags({"champion_model_version": version})
+        tracking.set_tags({"champion_model_version": version, "registry": "alias champion set"})

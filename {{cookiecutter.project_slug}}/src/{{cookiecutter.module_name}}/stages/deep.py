@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EarlyStopping
@@ -32,10 +32,10 @@ from skorch.dataset import ValidSplit
 from .. import paths, tracking
 from ..candidates import Candidate, predict_test, write_candidate
 from ..config import DeepParams, Params
-from ..data import features_and_target
+from ..data import features_and_target, read_splits
 from ..errors import StageError
 from ..metrics import evaluate, positive_class
-from ..outputs import write_csv, write_json, write_text
+from ..outputs import clear, write_csv, write_json, write_text
 
 NAME = "mlp"
 COMPLEXITY = 3
@@ -103,6 +103,17 @@ class MLP(torch.nn.Module):
         return out.squeeze(-1) if self.n_outputs == 1 else out
 
 
+class LabelledNetClassifier(NeuralNetClassifier):
+    """skorch's classifier whose ``predict`` returns class labels, not column indices.
+
+    Every other candidate (and so the registered champion) predicts labels; skorch's
+    :meth:`skorch.NeuralNetClassifier.predict` returns ``argmax`` indices.
+    """
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.asarray(self.classes_, dtype=object)[super().predict(X)]
+
+
 def to_float32(X: Any) -> np.ndarray:
     """Return a writable float32 copy of an array (what torch needs)."""
     return np.asarray(X, dtype=np.float32).copy()
@@ -119,8 +130,9 @@ def build_model(task: str, n_features: int, classes: list[str] | None, p: DeepPa
     (:class:`sklearn.compose.TransformedTargetRegressor`).
     """
     classification = classes is not None
-    extra = {"classes": classes} if classification else {}
-    net = (NeuralNetClassifier if classification else NeuralNetRegressor)(
+    # The default valid_acc callback scores label predictions against encoded targets.
+    extra = {"classes": classes, "callbacks__valid_acc": None} if classification else {}
+    net = (LabelledNetClassifier if classification else NeuralNetRegressor)(
         MLP,
         module__n_features=n_features,
         module__n_outputs=len(classes) if classification else 1,
@@ -175,6 +187,38 @@ def fit_mlp(X: np.ndarray, y: pd.Series, task: str, p: DeepParams) -> Any:
     return build_model(task, X.shape[1], classes, p).fit(X, codes)
 
 
+def _fitted_baseline(test: pd.DataFrame) -> Pipeline:
+    """Load the glass-box baseline, whose fitted preprocessing the MLP reuses.
+
+    Raises
+    ------
+    StageError
+        If the baseline has not run, or ran on another split (its preprocessing would have
+        seen today's test rows).
+    """
+    predictions = paths.BASELINE_CANDIDATES / "linear.parquet"
+    model = paths.BASELINE_MODELS / "linear.joblib"
+    if not (predictions.exists() and model.exists()):
+        raise StageError(f"{model} not found: run the baseline stage first (dvc repro)")
+    scored = pd.read_parquet(predictions, columns=[paths.ROW_ID])[paths.ROW_ID]
+    if scored.tolist() != test[paths.ROW_ID].tolist():
+        raise StageError(
+            f"{model} was fitted on another split than {paths.TEST}: re-run the baseline "
+            "stage first (dvc repro does it in order)"
+        )
+    return joblib.load(model)
+
+
+def _check_validation_slice(y: pd.Series, task: str, fraction: float) -> None:
+    needed = 1 if task == "regression" else y.nunique()
+    if int(fraction * len(y)) < max(needed, 1):
+        raise StageError(
+            f"deep.validation_fraction {fraction} leaves {int(fraction * len(y))} of "
+            f"{len(y)} training rows for early stopping, fewer than {needed}; raise it "
+            "(0.1 to 0.3 is usual)"
+        )
+
+
 def _skip(reason: str) -> dict[str, Path]:
     write_json(paths.DEEP_METRICS, {"status": "skipped", "reason": reason})
     for directory in (paths.DEEP_CANDIDATES, paths.DEEP_MODELS):
@@ -189,17 +233,19 @@ def run(params: Params) -> dict[str, Path]:
     p, task, target = params.deep, params.data.task, params.data.target
     if p is None:
         raise StageError("params.yaml has no deep section; add it or remove the deep stage")
-    train, test = pd.read_parquet(paths.TRAIN), pd.read_parquet(paths.TEST)
+    train, test = read_splits()
     with tracking.stage_run("deep", params) as run:
         trains, reason = gate(train, test, target, p)
         tracking.set_tags(
             {"deep_status": "trained" if trains else "skipped", "deep_reason": reason}
         )
+        clear(paths.DEEP_CANDIDATES, paths.DEEP_MODELS)
         if not trains:
             return _skip(reason)
         X_train, y_train = features_and_target(train, target, task)
         X_test, y_test = features_and_target(test, target, task)
-        baseline = joblib.load(paths.BASELINE_MODELS / "linear.joblib")
+        _check_validation_slice(y_train, task, p.validation_fraction)
+        baseline = _fitted_baseline(test)
         model = make_pipeline(
             baseline.named_steps["preprocess"],
             FunctionTransformer(to_float32),
@@ -222,6 +268,7 @@ def run(params: Params) -> dict[str, Path]:
                 {"train_loss": row.train_loss, "valid_loss": row.valid_loss}, step=int(row.epoch)
             )
         tracking.log_metrics(test_metrics, prefix="test_")
+        tracking.log_metrics({"best_epoch": best_epoch})
         model_uri = tracking.log_sklearn_model(model, NAME, X_train, extra=("torch", "skorch"))
         write_json(
             paths.DEEP_METRICS,
