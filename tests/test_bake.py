@@ -148,6 +148,7 @@ def test_bake_has_exactly_the_expected_files_and_clean_code(cookies, combo):
         assert len(log.stdout.splitlines()) == 1
         ignored = subprocess.run(["git", "check-ignore", params["data"]["path"]], cwd=project)
         assert ignored.returncode == 0, "the raw table must be tracked by DVC, not git"
+        assert "analytics = false" in (project / ".dvc/config").read_text()
     else:
         assert not (project / ".git").exists()
 
