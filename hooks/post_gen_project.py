@@ -1,5 +1,6 @@
 """Prune the files of options not chosen; copy the user's CSV; initialise git and DVC."""
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -62,13 +63,30 @@ def init_repositories() -> None:
     )
 
 
+def draft_suite() -> None:
+    """Draft the expectation suite of the user's CSV with the project's own init-suite."""
+    sys.path.insert(0, "src")
+    try:
+        config = importlib.import_module(f"{MODULE}.config")
+        suite = importlib.import_module(f"{MODULE}.suite")
+    except ImportError:
+        print(f"Draft the expectation suite after installing: python -m {MODULE} init-suite")
+        return
+    try:
+        suite.run(config.load_params())
+    except Exception as error:  # a StageError: its message names the column and setting
+        sys.exit(f"Cannot draft the expectation suite of {DATA_FILE}: {error}")
+
+
 prune()
+if OWN_CSV:
+    draft_suite()
 if INIT:
     init_repositories()
 steps = [
     "cd {{ cookiecutter.project_slug }}",
     'pip install -e ".[dev,deep]"' if DEEP else 'pip install -e ".[dev]"',
-    f"python -m {MODULE} init-suite   # then review the drafted suite" if OWN_CSV else "",
+    "review expectations/ (the drafted suite), then commit it" if OWN_CSV else "",
     "dvc repro" if INIT else "git init && dvc init && dvc repro",
     "mlflow ui --backend-store-uri sqlite:///mlflow.db",
 ]

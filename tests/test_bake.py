@@ -19,6 +19,7 @@ MODULE_FILES = [
     "__init__.py",
     "__main__.py",
     "candidates.py",
+    "checks.py",
     "config.py",
     "data.py",
     "errors.py",
@@ -40,6 +41,7 @@ MODULE_FILES = [
 TEST_FILES = [
     "conftest.py",
     "test_config.py",
+    "test_checks.py",
     "test_features.py",
     "test_pipeline.py",
     "test_stages.py",
@@ -235,4 +237,6 @@ def test_own_csv_is_copied_and_configured(cookies, tmp_path, monkeypatch):
     assert params["data"]["path"] == "data/raw/houses.csv"
     assert params["data"]["target"] == "price"
     assert params["validate"]["suite"] == "expectations/houses.json"
-    assert not list((project / "expectations").glob("*.json"))
+    suite = json.loads((project / "expectations/houses.json").read_text())
+    columns = {e["kwargs"].get("column") for e in suite["expectations"]}
+    assert {"rooms", "city", "price"} <= columns

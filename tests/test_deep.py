@@ -131,7 +131,6 @@ def test_the_mlp_is_promoted_only_where_the_truth_favours_it(
         csv_path=str(csv),
         target_column="label",
     )
-    run_in(project, "python", "-m", "tabular_baseline", "init-suite")
     run_in(project, "dvc", "repro")
     deep = json.loads((project / "reports/deep/metrics.json").read_text())
     assert deep["status"] == "trained" and "deep.min_rows" in deep["reason"]

@@ -36,7 +36,7 @@ class _Section(BaseModel):
 
 
 class DataParams(_Section):
-    """Where the raw table is and how to read it (pandas ``read_csv`` settings)."""
+    """Where the raw table is, how to read it (pandas ``read_csv``) and columns never to use."""
 
     path: Path
     target: str = Field(min_length=1)
@@ -46,6 +46,7 @@ class DataParams(_Section):
     encoding: str = "utf-8"
     decimal: str = "."
     na_values: list[str] = []
+    drop_columns: list[str] = []
 
 
 class ValidateParams(_Section):

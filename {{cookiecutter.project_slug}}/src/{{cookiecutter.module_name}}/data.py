@@ -33,10 +33,12 @@ def load_table(data: DataParams) -> pd.DataFrame:
     Raises
     ------
     DataError
-        If the file is missing or cannot be decoded with ``data.encoding``.
+        If the file is missing or empty, cannot be decoded with ``data.encoding``, repeats
+        a column name, or reads as one column whose name holds another separator
+        (``data.sep`` is wrong).
     """
     try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             data.path,
             sep=data.sep,
             encoding=data.encoding,
@@ -52,6 +54,27 @@ def load_table(data: DataParams) -> pd.DataFrame:
             f"{data.path}: byte {_first_undecodable(data.path, data.encoding)} cannot be decoded "
             f"as {data.encoding!r}; set data.encoding in params.yaml (for example 'latin-1')"
         ) from exc
+    _check_header(frame, data)
+    return frame
+
+
+def _check_header(frame: pd.DataFrame, data: DataParams) -> None:
+    if frame.shape[1] == 1:
+        name = str(frame.columns[0])
+        for sep in (";", "\t", "|", ","):
+            if sep != data.sep and sep in name:
+                raise DataError(
+                    f"{data.path}: read as one column named {name[:60]!r}, which holds "
+                    f"{sep!r}; set data.sep: {sep!r} in params.yaml"
+                )
+    header = pd.read_csv(data.path, sep=data.sep, encoding=data.encoding, header=None, nrows=1)
+    names = header.iloc[0].astype(str)
+    repeated = sorted(set(names[names.duplicated()]))
+    if repeated:
+        raise DataError(
+            f"{data.path}: column name(s) {repeated} appear more than once in the header; "
+            "rename them in the file so that every column has its own name"
+        )
 
 
 def _first_undecodable(path: Path, encoding: str) -> int:

@@ -9,6 +9,7 @@ VALIDATION_REPORT = VALIDATION_DIR / "report.html"
 SPLIT_DIR = Path("data/split")
 TRAIN = SPLIT_DIR / "train.parquet"
 TEST = SPLIT_DIR / "test.parquet"
+SPLIT_METRICS = Path("reports/split/metrics.json")
 
 CANDIDATES_DIR = Path("candidates")
 BASELINE_CANDIDATES = CANDIDATES_DIR / "baseline"

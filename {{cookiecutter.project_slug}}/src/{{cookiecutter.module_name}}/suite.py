@@ -133,6 +133,34 @@ def draft_suite(frame: pd.DataFrame, target: str, task: str, name: str) -> dict[
     }
 
 
+def summarise_suite(suite: dict[str, Any]) -> str:
+    """One line per column saying what the draft expects of it, for the user to review."""
+    rules: dict[str, list[str]] = {}
+    for expectation in suite["expectations"]:
+        kwargs, kind = expectation["kwargs"], expectation["type"]
+        column = kwargs.get("column", "(table)")
+        if kind == "expect_table_columns_to_match_set":
+            rule = f"exactly these {len(kwargs['column_set'])} columns"
+        elif kind == "expect_table_row_count_to_be_between":
+            rule = f"at least {kwargs['min_value']} rows"
+        elif kind == "expect_column_values_to_not_be_null":
+            rule = f"at least {kwargs['mostly']:.0%} filled" if "mostly" in kwargs else "no nulls"
+        elif kind == "expect_column_values_to_be_in_type_list":
+            rule = "numeric"
+        elif kind == "expect_column_values_to_be_of_type":
+            rule = "text"
+        elif kind == "expect_column_values_to_be_between":
+            rule = f"in [{kwargs['min_value']}, {kwargs['max_value']}]"
+        elif kind == "expect_column_values_to_be_in_set":
+            shown = ", ".join(map(str, kwargs["value_set"][:6]))
+            more = ", ..." if len(kwargs["value_set"]) > 6 else ""
+            rule = f"one of {{{shown}{more}}}"
+        else:
+            rule = f"at least {kwargs['min_value']} distinct values"
+        rules.setdefault(column, []).append(rule)
+    return "\n".join(f"  {column}: {'; '.join(items)}" for column, items in rules.items())
+
+
 def run(params: Params, *, force: bool = False) -> Path:
     """Draft the suite at ``validate.suite`` from the table at ``data.path``.
 
@@ -148,6 +176,7 @@ def run(params: Params, *, force: bool = False) -> Path:
     frame = load_table(params.data)
     suite = draft_suite(frame, params.data.target, params.data.task, name=path.stem)
     write_json(path, suite)
+    print(summarise_suite(suite))
     print(
         f"drafted {len(suite['expectations'])} expectations for {frame.shape[1]} columns "
         f"of {params.data.path} ({len(frame)} rows) into {path}; review it, then commit it"

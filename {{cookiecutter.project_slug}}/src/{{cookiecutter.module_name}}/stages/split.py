@@ -16,7 +16,7 @@ from .. import paths, tracking
 from ..config import Params
 from ..data import file_hash, load_table
 from ..errors import StageError
-from ..outputs import write_parquet
+from ..outputs import write_json, write_parquet
 
 
 def check_validation_passed(data_path: Path, result_path: Path = paths.VALIDATION_RESULT) -> None:
@@ -83,11 +83,30 @@ def split_table(
     return train.sort_values(paths.ROW_ID), test.sort_values(paths.ROW_ID)
 
 
+def unseen_categories(train: pd.DataFrame, test: pd.DataFrame, target: str) -> dict[str, int]:
+    """Count, per text column, the test rows whose category never occurs in train.
+
+    The one-hot encoder ignores such categories (all-zero columns); the counts say how often
+    the models meet them. Returns only columns with at least one such row.
+    """
+    counts = {}
+    for column in train.columns.drop([paths.ROW_ID, target]):
+        if not pd.api.types.is_numeric_dtype(train[column]):
+            unseen = ~test[column].isin(train[column]) & test[column].notna()
+            if unseen.any():
+                counts[column] = int(unseen.sum())
+    return counts
+
+
 def run(params: Params) -> dict[str, Path]:
-    """Check the validation result, split the raw table and write both splits as Parquet."""
+    """Check the validation result, split the raw table and write both splits as Parquet.
+
+    Columns in ``data.drop_columns`` are left out of both splits. The split's metrics count
+    the test rows and the test categories unseen in train.
+    """
     with tracking.stage_run("split", params):
         check_validation_passed(params.data.path)
-        frame = load_table(params.data)
+        frame = load_table(params.data).drop(columns=params.data.drop_columns)
         train, test = split_table(
             frame,
             params.data.target,
@@ -95,7 +114,15 @@ def run(params: Params) -> dict[str, Path]:
             seed=params.split.seed,
             stratify=params.data.task != "regression",
         )
+        unseen = unseen_categories(train, test, params.data.target)
         write_parquet(paths.TRAIN, train)
         write_parquet(paths.TEST, test)
+        metrics = {
+            "train_rows": len(train),
+            "test_rows": len(test),
+            "unseen_test_categories": unseen,
+        }
+        write_json(paths.SPLIT_METRICS, metrics)
         tracking.log_metrics({"train_rows": len(train), "test_rows": len(test)})
+        tracking.log_metrics(unseen, prefix="unseen_test_categories/")
     return {"train": paths.TRAIN, "test": paths.TEST}

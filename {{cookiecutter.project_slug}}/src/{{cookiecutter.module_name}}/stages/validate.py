@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .. import paths, tracking
+from ..checks import check_table
 from ..config import Params
 from ..data import file_hash, load_table
 from ..errors import StageError, ValidationFailedError
@@ -154,7 +155,9 @@ def render_report(summary: dict[str, Any]) -> str:
         "<tr class='{cls}'><td>{column}</td><td>{expectation}</td><td>{severity}</td>"
         "<td>{status}</td><td>{detail}</td></tr>".format(
             cls="ok" if item["success"] else item["severity"],
-            status="passed" if item["success"] else "FAILED",
+            status="passed"
+            if item["success"]
+            else ("handled" if item["severity"] == "handled" else "FAILED"),
             **{k: html.escape(str(v)) for k, v in item.items() if k != "success"},
         )
         for item in sorted(summary["expectations"], key=lambda i: (i["success"], i["column"]))
@@ -165,7 +168,8 @@ def render_report(summary: dict[str, Any]) -> str:
 <style>
 body {{ font-family: sans-serif; margin: 2em; }}
 table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: 4px 8px; }}
-tr.critical {{ background: #fdd; }} tr.warning {{ background: #ffd; }} tr.ok {{ color: #555; }}
+tr.critical {{ background: #fdd; }} tr.warning, tr.handled {{ background: #ffd; }}
+tr.ok {{ color: #555; }}
 </style></head><body>
 <h1>Data validation {verdict}</h1>
 <p>Table <code>{html.escape(summary["data_path"])}</code> ({summary["rows"]} rows x
@@ -182,7 +186,7 @@ expectations.</p>
 def failure_message(summary: dict[str, Any]) -> str:
     """Return the short, column-grouped message printed when validation fails."""
     lines = [
-        f"{summary['failed_critical']} critical expectation(s) failed on "
+        f"{summary['failed_critical']} critical expectation(s) or check(s) failed on "
         f"{summary['data_path']} (suite {summary['suite_path']}):"
     ]
     for item in sorted(summary["expectations"], key=lambda i: i["column"]):
@@ -220,6 +224,24 @@ def run(params: Params) -> dict[str, Path]:
         frame = load_table(params.data)
         result = validate_frame(frame, suite)
         expectations = [describe(outcome, frame) for outcome in result["results"]]
+        findings = check_table(
+            frame,
+            target=params.data.target,
+            task=params.data.task,
+            test_size=params.split.test_size,
+            cv_folds=params.baseline.cv_folds,
+            dropped=params.data.drop_columns,
+        )
+        expectations += [
+            {
+                "column": f.column,
+                "expectation": f"check: {f.check}",
+                "severity": f.severity,
+                "success": False,
+                "detail": f.detail,
+            }
+            for f in findings
+        ]
         failed = [item for item in expectations if not item["success"]]
         summary = {
             "success": not any(item["severity"] == "critical" for item in failed),
@@ -229,7 +251,8 @@ def run(params: Params) -> dict[str, Path]:
             "rows": len(frame),
             "columns": frame.shape[1],
             "failed_critical": sum(item["severity"] == "critical" for item in failed),
-            "failed_warning": sum(item["severity"] != "critical" for item in failed),
+            "failed_warning": sum(item["severity"] == "warning" for item in failed),
+            "handled": sum(item["severity"] == "handled" for item in failed),
             "expectations": expectations,
         }
         write_json(paths.VALIDATION_RESULT, {**summary, "gx_result": result})
@@ -239,6 +262,7 @@ def run(params: Params) -> dict[str, Path]:
                 "expectations": len(expectations),
                 "failed_critical": summary["failed_critical"],
                 "failed_warning": summary["failed_warning"],
+                "handled": summary["handled"],
                 "rows": len(frame),
             }
         )

@@ -1,0 +1,188 @@
+"""Checks of the table before training, beyond what an expectation suite can say.
+
+Each finding names the column, what is wrong and the setting or action that fixes it.
+``critical`` findings fail the ``validate`` stage; ``handled`` ones are dealt with by the
+pipeline (and reported): a constant column carries no signal but does no harm; an all-empty
+column is dropped by the imputer.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: Tables smaller than this are too small to call a unique column an identifier.
+MIN_ROWS_FOR_IDENTIFIERS = 20
+#: Values sampled to recognise a text column holding dates.
+DATE_SAMPLE = 200
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in the table: ``severity`` is ``critical`` or ``handled``."""
+
+    column: str
+    check: str
+    severity: str
+    detail: str
+
+
+def _looks_like_dates(values: pd.Series) -> bool:
+    sample = values.dropna().astype(str).head(DATE_SAMPLE)
+    if sample.empty or sample.str.fullmatch(r"[+-]?\d+([.,]\d+)?").all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() >= 0.9)
+
+
+def check_table(
+    frame: pd.DataFrame,
+    *,
+    target: str,
+    task: str,
+    test_size: float,
+    cv_folds: int,
+    dropped: list[str],
+) -> list[Finding]:
+    """Check a raw table for problems that would make a model wrong or a stage crash.
+
+    Parameters
+    ----------
+    frame : DataFrame of shape (n_rows, n_columns)
+    target : str
+    task : {"binary", "multiclass", "regression"}
+    test_size : float
+        ``split.test_size``: a class needs rows on both sides of the split.
+    cv_folds : int
+        ``baseline.cv_folds``: each class needs a row in every fold of the training split.
+    dropped : list of str
+        ``data.drop_columns``: columns the models never see (not checked).
+
+    Returns
+    -------
+    list of Finding
+        Empty when the table is fit to train on.
+    """
+    findings = [
+        Finding(
+            column,
+            "drop_unknown",
+            "critical",
+            "listed in data.drop_columns but not a column of the table; fix the name",
+        )
+        for column in dropped
+        if column not in frame.columns
+    ]
+    if target not in frame.columns:
+        missing_target = Finding(
+            target,
+            "target_missing",
+            "critical",
+            f"target column not in the table (columns: {list(frame.columns)}); "
+            "set data.target in params.yaml",
+        )
+        return [*findings, missing_target]
+    y = frame[target]
+    missing = y.isna()
+    if missing.any():
+        rows = ", ".join(str(i) for i in missing[missing].index[:5])
+        findings.append(
+            Finding(
+                target,
+                "target_missing_values",
+                "critical",
+                f"{int(missing.sum())} rows have no target value (rows {rows}); "
+                "drop or fill them in the data",
+            )
+        )
+    if task != "regression":
+        counts = y.dropna().value_counts()
+        needed = max(2, math.ceil(cv_folds / (1 - test_size)))
+        if len(counts) < 2:
+            findings.append(
+                Finding(
+                    target,
+                    "single_class",
+                    "critical",
+                    f"only one class {list(counts.index)}; a classifier needs "
+                    "two or more: check data.target and the data",
+                )
+            )
+        elif counts.min() < needed:
+            findings.append(
+                Finding(
+                    target,
+                    "rare_class",
+                    "critical",
+                    f"class {counts.idxmin()!r} has {counts.min()} rows; a stratified split with "
+                    f"split.test_size {test_size} and {cv_folds}-fold cross-validation need at "
+                    f"least {needed}: lower baseline.cv_folds, merge rare classes or add rows",
+                )
+            )
+    for column in frame.columns.drop([target, *dropped], errors="ignore"):
+        values = frame[column]
+        present = values.dropna()
+        if present.empty:
+            findings.append(
+                Finding(
+                    column,
+                    "all_empty",
+                    "handled",
+                    "every value is missing: the imputer drops the column",
+                )
+            )
+            continue
+        if present.nunique() == 1:
+            findings.append(
+                Finding(
+                    column,
+                    "constant",
+                    "handled",
+                    f"one value only ({present.iloc[0]!r}): it carries no signal",
+                )
+            )
+        text = pd.api.types.is_string_dtype(values)
+        if (
+            len(frame) >= MIN_ROWS_FOR_IDENTIFIERS
+            and values.notna().all()
+            and values.nunique() == len(frame)
+            and (text or pd.api.types.is_integer_dtype(values))
+        ):
+            findings.append(
+                Finding(
+                    column,
+                    "identifier",
+                    "critical",
+                    f"unique in every row (e.g. {values.iloc[0]!r}): an identifier that lets a "
+                    "model memorise rows; add it to data.drop_columns in params.yaml",
+                )
+            )
+        elif text and _looks_like_dates(values):
+            findings.append(
+                Finding(
+                    column,
+                    "datetime_text",
+                    "critical",
+                    f"holds dates as text (e.g. {present.iloc[0]!r}), which would be one-hot "
+                    "encoded; derive numeric features (year, month, age) in the data or add it to "
+                    "data.drop_columns",
+                )
+            )
+    duplicated = frame.duplicated(keep=False)
+    if duplicated.any():
+        rows = ", ".join(str(i) for i in duplicated[duplicated].index[:6])
+        findings.append(
+            Finding(
+                "(table)",
+                "duplicate_rows",
+                "critical",
+                f"{int(frame.duplicated().sum())} rows repeat others exactly (rows {rows}); copies "
+                "split across train and test inflate test scores: drop duplicates from the data",
+            )
+        )
+    return findings

@@ -1,0 +1,133 @@
+"""Every kind of bad input stops `validate` with the column and the fix, and nothing trains."""
+
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+from conftest import edit_params
+
+from {{ cookiecutter.module_name }}.__main__ import main
+from {{ cookiecutter.module_name }}.checks import check_table
+from {{ cookiecutter.module_name }}.config import load_params
+from {{ cookiecutter.module_name }}.stages.split import unseen_categories
+
+
+def _rename_target(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    return frame.rename(columns={target: "outcome"})
+
+
+def _blank_targets(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    frame[target] = frame[target].astype(object)
+    frame.loc[[3, 8], target] = None
+    return frame
+
+
+def _one_class(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    frame[target] = frame[target].iloc[0]
+    return frame
+
+
+def _rare_class(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    frame[target] = frame[target].astype(object)
+    frame.loc[[1, 2, 3], target] = "rare"
+    return frame
+
+
+def _identifier(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    return frame.assign(customer_id=[f"C{i:05d}" for i in range(len(frame))])
+
+
+def _dates(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    days = pd.date_range("2024-01-01", periods=len(frame), freq="h").strftime("%Y-%m-%d")
+    return frame.assign(visit_date=days)
+
+
+def _duplicates(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    return pd.concat([frame, frame.head(3)], ignore_index=True)
+
+
+CASES = {
+    "missing-target-column": (_rename_target, ["data.target"], False),
+    "missing-target-values": (_blank_targets, ["rows 3, 8"], False),
+    "single-class": (_one_class, ["only one class"], True),
+    "rare-class": (_rare_class, ["'rare' has 3 rows", "baseline.cv_folds"], True),
+    "identifier-column": (_identifier, ["column 'customer_id'", "data.drop_columns"], False),
+    "dates-as-text": (_dates, ["column 'visit_date'", "holds dates as text"], False),
+    "duplicate-rows": (_duplicates, ["3 rows repeat others", "drop duplicates"], False),
+}
+
+
+def _write_bad_table(project: Path, corrupt) -> None:
+    params = load_params()
+    frame = corrupt(pd.read_csv(params.data.path), params.data.target)
+    frame.to_csv(project / "bad.csv", index=False)
+    edit_params(project / "params.yaml", data__path="bad.csv")
+
+
+def _assert_stopped(project: Path, capsys, words: list[str]) -> None:
+    experiment = load_params().mlflow.experiment
+    assert main(["validate"]) == 1
+    message = capsys.readouterr().err
+    for word in words:
+        assert word in message
+    assert main(["split"]) == 1
+    assert not (project / "data/split").exists() and not (project / "models").exists()
+    runs = mlflow.search_runs(experiment_names=[experiment])
+    assert set(runs["status"]) == {"FAILED"}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_table_stops_validate_naming_column_and_fix(project, capsys, case):
+    corrupt, words, classification_only = CASES[case]
+    if classification_only and load_params().data.task == "regression":
+        pytest.skip("a regression target has no classes")
+    _write_bad_table(project, corrupt)
+    _assert_stopped(project, capsys, words)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"a;b;label\n1;2;x\n", ["data.sep: ';'"]),
+        (b"a,a,label\n1,2,x\n", ["['a']", "more than once"]),
+        (b"name,label\nZo\xeb,x\n", ["byte 13", "data.encoding"]),
+    ],
+    ids=["wrong-separator", "repeated-column-names", "undecodable-byte"],
+)
+def test_a_file_that_cannot_be_read_as_configured_names_the_setting(
+    project, capsys, content, words
+):
+    (project / "bad.csv").write_bytes(content)
+    edit_params(project / "params.yaml", data__path="bad.csv")
+    _assert_stopped(project, capsys, words)
+
+
+def test_constant_and_empty_columns_are_handled_and_reported():
+    x = [0.5 * i for i in range(30)]
+    frame = pd.DataFrame({"x": x, "same": 1.0, "empty": None, "y": ["a", "b"] * 15})
+    found = {
+        f.check: f
+        for f in check_table(
+            frame, target="y", task="binary", test_size=0.2, cv_folds=2, dropped=[]
+        )
+    }
+    assert found["constant"].severity == "handled" and found["constant"].column == "same"
+    assert found["all_empty"].severity == "handled" and found["all_empty"].column == "empty"
+    assert "identifier" not in found  # distinct measurements (floats) are not identifiers
+
+
+def test_columns_in_drop_columns_are_not_checked_and_unknown_ones_are_named():
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(30)], "y": ["a", "b"] * 15})
+    assert (
+        check_table(frame, target="y", task="binary", test_size=0.2, cv_folds=2, dropped=["id"])
+        == []
+    )
+    found = check_table(frame, target="y", task="binary", test_size=0.2, cv_folds=2, dropped=["ID"])
+    assert [f.check for f in found] == ["drop_unknown", "identifier"]
+
+
+def test_categories_seen_only_in_the_test_split_are_counted():
+    train = pd.DataFrame({"row_id": [0, 1], "city": ["Oslo", "Bergen"], "y": [1, 2]})
+    test = pd.DataFrame({"row_id": [2, 3], "city": ["Oslo", "Tromsø"], "y": [1, 2]})
+    assert unseen_categories(train, test, "y") == {"city": 1}
