@@ -63,30 +63,35 @@ def init_repositories() -> None:
     )
 
 
-def draft_suite() -> None:
-    """Draft the expectation suite of the user's CSV with the project's own init-suite."""
+def draft_suite() -> bool:
+    """Draft the expectation suite of the user's CSV with the project's own init-suite.
+
+    A CSV that cannot be drafted as configured (another separator or encoding, a wrong
+    target name) keeps the project: the message says which params.yaml setting to change.
+    """
     sys.path.insert(0, "src")
     try:
         config = importlib.import_module(f"{MODULE}.config")
         suite = importlib.import_module(f"{MODULE}.suite")
     except ImportError:
-        print(f"Draft the expectation suite after installing: python -m {MODULE} init-suite")
-        return
+        return False
     try:
         suite.run(config.load_params())
     except Exception as error:  # a StageError: its message names the column and setting
-        sys.exit(f"Cannot draft the expectation suite of {DATA_FILE}: {error}")
+        print(f"Could not draft the expectation suite of {DATA_FILE}: {error}")
+        return False
+    return True
 
 
 prune()
-if OWN_CSV:
-    draft_suite()
+drafted = draft_suite() if OWN_CSV else True
 if INIT:
     init_repositories()
 steps = [
     "cd {{ cookiecutter.project_slug }}",
     'pip install -e ".[dev,deep]"' if DEEP else 'pip install -e ".[dev]"',
-    "review expectations/ (the drafted suite), then commit it" if OWN_CSV else "",
+    "review expectations/ (the drafted suite), then commit it" if OWN_CSV and drafted else "",
+    "" if drafted else f"fix params.yaml, then: python -m {MODULE} init-suite",
     "dvc repro" if INIT else "git init && dvc init && dvc repro",
     "mlflow ui --backend-store-uri sqlite:///mlflow.db",
 ]

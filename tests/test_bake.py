@@ -207,6 +207,24 @@ def test_pre_gen_hook_rejects_bad_answers_with_the_rule(cookies, capfd, answers,
         assert word in message
 
 
+def test_own_csv_that_cannot_be_drafted_keeps_the_project_and_says_why(
+    cookies, tmp_path, monkeypatch, capfd
+):
+    (tmp_path / "mine.csv").write_text("a,label\n1,x\n2,y\n")
+    monkeypatch.setenv("PWD", str(tmp_path))
+    project = bake(
+        cookies,
+        data_source="own_csv",
+        csv_path="mine.csv",
+        target_column="Label",
+        init_git_and_dvc=False,
+    )
+    output = capfd.readouterr().out
+    assert "target column 'Label' not in the table" in output and "set data.target" in output
+    assert "python -m tabular_baseline init-suite" in output
+    assert not list((project / "expectations").glob("*.json"))
+
+
 def test_own_csv_path_may_start_with_a_tilde(cookies, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / "mine.csv").write_text("a,label\n1,x\n2,y\n")

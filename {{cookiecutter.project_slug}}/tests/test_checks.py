@@ -11,6 +11,7 @@ from {{ cookiecutter.module_name }}.__main__ import main
 from {{ cookiecutter.module_name }}.checks import check_table
 from {{ cookiecutter.module_name }}.config import load_params
 from {{ cookiecutter.module_name }}.stages.split import unseen_categories
+from {{ cookiecutter.module_name }}.stages.validate import non_numeric_values
 
 
 def _rename_target(frame: pd.DataFrame, target: str) -> pd.DataFrame:
@@ -125,6 +126,25 @@ def test_columns_in_drop_columns_are_not_checked_and_unknown_ones_are_named():
     )
     found = check_table(frame, target="y", task="binary", test_size=0.2, cv_folds=2, dropped=["ID"])
     assert [f.check for f in found] == ["drop_unknown", "identifier"]
+
+
+def test_a_positive_class_that_is_not_a_class_is_named():
+    frame = pd.DataFrame({"x": [0.5 * i for i in range(30)], "y": [0, 1] * 15})
+    found = check_table(
+        frame,
+        target="y",
+        task="binary",
+        test_size=0.2,
+        cv_folds=2,
+        dropped=[],
+        positive="malignant",
+    )
+    assert [f.check for f in found] == ["positive_class"]
+    assert "data.positive_class 'malignant'" in found[0].detail
+
+
+def test_decimal_commas_point_at_data_decimal():
+    assert "data.decimal" in non_numeric_values(pd.Series(["3,14", "2,5", "1"]))
 
 
 def test_categories_seen_only_in_the_test_split_are_counted():

@@ -48,6 +48,7 @@ def check_table(
     test_size: float,
     cv_folds: int,
     dropped: list[str],
+    positive: str | None = None,
 ) -> list[Finding]:
     """Check a raw table for problems that would make a model wrong or a stage crash.
 
@@ -62,6 +63,8 @@ def check_table(
         ``baseline.cv_folds``: each class needs a row in every fold of the training split.
     dropped : list of str
         ``data.drop_columns``: columns the models never see (not checked).
+    positive : str, default=None
+        ``data.positive_class`` (binary tasks): must be one of the classes.
 
     Returns
     -------
@@ -113,7 +116,17 @@ def check_table(
                     "two or more: check data.target and the data",
                 )
             )
-        elif counts.min() < needed:
+        elif task == "binary" and positive is not None and positive not in counts.index.astype(str):
+            findings.append(
+                Finding(
+                    target,
+                    "positive_class",
+                    "critical",
+                    f"data.positive_class {positive!r} is not a class of the target "
+                    f"{sorted(counts.index.astype(str))}; set it to one of them (quoted) or null",
+                )
+            )
+        if len(counts) >= 2 and counts.min() < needed:
             findings.append(
                 Finding(
                     target,

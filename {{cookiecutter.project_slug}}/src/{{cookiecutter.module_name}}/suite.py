@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from .checks import check_table
 from .config import Params
 from .data import load_table
 from .errors import StageError
@@ -27,7 +28,9 @@ def _expectation(kind: str, severity: str = "critical", **kwargs: Any) -> dict[s
     return {"type": kind, "kwargs": kwargs, "meta": {}, "severity": severity}
 
 
-def _column_expectations(name: str, column: pd.Series, is_target: bool) -> list[dict[str, Any]]:
+def _column_expectations(
+    name: str, column: pd.Series, is_target: bool, classes: bool
+) -> list[dict[str, Any]]:
     drafted = []
     nulls = float(column.isna().mean())
     if nulls == 0 or is_target:
@@ -46,7 +49,12 @@ def _column_expectations(name: str, column: pd.Series, is_target: bool) -> list[
                 type_list=["int64", "float64"],
             )
         )
-        if len(values):
+        if classes:  # a numeric class label (0/1...): the classes, not a range
+            labels = sorted(values.unique().tolist())
+            drafted.append(
+                _expectation("expect_column_values_to_be_in_set", column=name, value_set=labels)
+            )
+        elif len(values):
             low, high = float(values.min()), float(values.max())
             margin = (high - low) * RANGE_MARGIN
             drafted.append(
@@ -117,7 +125,9 @@ def draft_suite(frame: pd.DataFrame, target: str, task: str, name: str) -> dict[
     ]
     for column in frame.columns:
         is_target = column == target
-        expectations += _column_expectations(column, frame[column], is_target)
+        expectations += _column_expectations(
+            column, frame[column], is_target, classes=is_target and task != "regression"
+        )
         if is_target and task != "regression":
             expectations.append(
                 _expectation(
@@ -177,6 +187,19 @@ def run(params: Params, *, force: bool = False) -> Path:
     suite = draft_suite(frame, params.data.target, params.data.task, name=path.stem)
     write_json(path, suite)
     print(summarise_suite(suite))
+    findings = check_table(
+        frame,
+        target=params.data.target,
+        task=params.data.task,
+        test_size=params.split.test_size,
+        cv_folds=params.baseline.cv_folds,
+        dropped=params.data.drop_columns,
+        positive=params.data.positive_class,
+    )
+    for finding in findings:
+        print(
+            f"  check {finding.check} ({finding.severity}) on {finding.column!r}: {finding.detail}"
+        )
     print(
         f"drafted {len(suite['expectations'])} expectations for {frame.shape[1]} columns "
         f"of {params.data.path} ({len(frame)} rows) into {path}; review it, then commit it"

@@ -89,11 +89,17 @@ def validate_frame(frame: pd.DataFrame, suite: Any) -> dict[str, Any]:
 
 
 def non_numeric_values(column: pd.Series) -> str:
-    """Describe the values of a column that are not numbers ("3 values not numeric, e.g. 'n/a'")."""
+    """Describe the values of a column that are not numbers ("3 values not numeric, e.g. 'n/a'").
+
+    Numbers written with a decimal comma get a hint to set ``data.decimal``.
+    """
     present = column.dropna()
     bad = present[pd.to_numeric(present, errors="coerce").isna()]
     examples = ", ".join(repr(value) for value in bad.unique()[:3])
-    return f"{len(bad)} values not numeric, e.g. {examples}"
+    hint = ""
+    if bad.astype(str).str.fullmatch(r"[+-]?\d+,\d+").mean() > 0.5:
+        hint = " (numbers with a decimal comma: set data.decimal: ',' in params.yaml)"
+    return f"{len(bad)} values not numeric, e.g. {examples}{hint}"
 
 
 def describe(outcome: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
@@ -231,6 +237,7 @@ def run(params: Params) -> dict[str, Path]:
             test_size=params.split.test_size,
             cv_folds=params.baseline.cv_folds,
             dropped=params.data.drop_columns,
+            positive=params.data.positive_class,
         )
         expectations += [
             {
