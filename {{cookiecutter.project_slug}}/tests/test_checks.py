@@ -104,6 +104,28 @@ def test_a_file_that_cannot_be_read_as_configured_names_the_setting(
     _assert_stopped(project, capsys, words)
 
 
+def test_a_drafted_suite_passes_its_table_and_catches_a_broken_column(project, capsys):
+    assert main(["init-suite", "--force"]) == 0
+    assert main(["validate"]) == 0
+    params = load_params()
+    frame = pd.read_csv(params.data.path)
+    column = frame.columns[0]
+    frame[column] = frame[column].astype(object)
+    frame.loc[:4, column] = "broken"
+    frame.to_csv(project / "bad.csv", index=False)
+    edit_params(project / "params.yaml", data__path="bad.csv")
+    assert main(["validate"]) == 1
+    assert f"column '{column}'" in capsys.readouterr().err
+
+
+def test_a_failed_baseline_keeps_the_previous_models(project):
+    assert main(["validate"]) == 0 and main(["split"]) == 0 and main(["baseline"]) == 0
+    before = sorted(p.name for p in (project / "models/baseline").iterdir())
+    edit_params(project / "params.yaml", baseline__cv_folds=5000)
+    assert main(["baseline"]) == 1
+    assert sorted(p.name for p in (project / "models/baseline").iterdir()) == before
+
+
 def test_constant_and_empty_columns_are_handled_and_reported():
     x = [0.5 * i for i in range(30)]
     frame = pd.DataFrame({"x": x, "same": 1.0, "empty": None, "y": ["a", "b"] * 15})

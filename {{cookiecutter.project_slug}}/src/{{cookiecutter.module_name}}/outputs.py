@@ -26,10 +26,12 @@ def _write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
 
 
 def clear(*directories: Path) -> None:
-    """Delete a stage's output folders before it runs, as ``dvc repro`` does.
+    """Delete a stage's previous output folders, as ``dvc repro`` does before a stage runs.
 
-    A stage run by hand then never leaves an earlier run's files (a stale candidate) next to
-    its own. Earlier versions stay in DVC's cache (``dvc checkout`` restores them).
+    Stages call it once their models are fitted, just before writing: a stage run by hand
+    never leaves an earlier run's files (a stale candidate) next to its own, and one that
+    fails while fitting leaves the previous good outputs in place. Under DVC, earlier
+    versions also stay in its cache (``dvc checkout`` restores them).
     """
     for directory in directories:
         shutil.rmtree(directory, ignore_errors=True)

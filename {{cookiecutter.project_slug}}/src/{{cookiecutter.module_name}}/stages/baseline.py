@@ -187,7 +187,6 @@ def run(params: Params) -> dict[str, Path]:
     X_train, y_train = features_and_target(train, target, task)
     X_test, y_test = features_and_target(test, target, task)
     with tracking.stage_run("baseline", params):
-        clear(paths.BASELINE_MODELS, paths.BASELINE_CANDIDATES, paths.BASELINE_PLOTS)
         check_target(y_train, task, target, params.baseline.cv_folds)
         classes = sorted(y_train.unique()) if task != "regression" else None
         positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
@@ -206,6 +205,8 @@ def run(params: Params) -> dict[str, Path]:
             for name, s in searches.items()
         }
         selected, reason = select_baseline(cv_scores, params.baseline.cv_folds, sign(metric))
+        # Every model is fitted: only now replace the previous run's outputs.
+        clear(paths.BASELINE_MODELS, paths.BASELINE_CANDIDATES, paths.BASELINE_PLOTS)
         summary: dict[str, Any] = {"selected": selected}
         predictions = {}
         for name, search in searches.items():

@@ -239,8 +239,8 @@ def run(params: Params) -> dict[str, Path]:
         tracking.set_tags(
             {"deep_status": "trained" if trains else "skipped", "deep_reason": reason}
         )
-        clear(paths.DEEP_CANDIDATES, paths.DEEP_MODELS)
         if not trains:
+            clear(paths.DEEP_CANDIDATES, paths.DEEP_MODELS)
             return _skip(reason)
         X_train, y_train = features_and_target(train, target, task)
         X_test, y_test = features_and_target(test, target, task)
@@ -253,6 +253,8 @@ def run(params: Params) -> dict[str, Path]:
         )
         classes = None if task == "regression" else list(model.classes_)
         predictions = predict_test(model, X_test, test[paths.ROW_ID], y_test, classes)
+        # Trained and scored: only now replace the previous run's outputs.
+        clear(paths.DEEP_CANDIDATES, paths.DEEP_MODELS)
         positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
         test_metrics = evaluate(predictions, task, positive)
         net = model[-1] if classes else model[-1].regressor_
