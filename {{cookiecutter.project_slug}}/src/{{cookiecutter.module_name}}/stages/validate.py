@@ -201,7 +201,8 @@ def failure_message(summary: dict[str, Any]) -> str:
             where = "table" if column == "(table)" else f"column {column!r}"
             lines.append(f"  {where}: {item['expectation']}: {item['detail']}")
     lines.append(
-        f"Fix the data, or the suite at {summary['suite_path']} if the change is intended. "
+        "Apply the fix named on each line: in the data, in params.yaml, or in the suite at "
+        f"{summary['suite_path']} if the data changed on purpose. "
         f"Full result: {paths.VALIDATION_RESULT}, report: {paths.VALIDATION_REPORT}"
     )
     return "\n".join(lines)
