@@ -88,7 +88,8 @@ def _round_up(value: float, _observed: float) -> float:
 def draft_suite(frame: pd.DataFrame, target: str, task: str, name: str) -> dict[str, Any]:
     """Draft an expectation suite describing ``frame``.
 
-    Drafted: the exact column set; a minimum row count (half the rows seen); per column
+    Drafted: the exact column set; a row-count range (at least half the rows seen; more
+    than ten times as many only warns); per column
     the null rule, the type family (numeric or text), numeric ranges widened by 10 % of the
     observed range (never below zero for non-negative columns), and value sets for text
     columns with at most 20 distinct values; for classification the target's classes
@@ -122,6 +123,10 @@ def draft_suite(frame: pd.DataFrame, target: str, task: str, name: str) -> dict[
             "expect_table_columns_to_match_set", column_set=list(frame.columns), exact_match=True
         ),
         _expectation("expect_table_row_count_to_be_between", min_value=math.ceil(len(frame) / 2)),
+        # Far more rows than drafted from is worth a look (another file?), not a stop.
+        _expectation(
+            "expect_table_row_count_to_be_between", severity="warning", max_value=10 * len(frame)
+        ),
     ]
     for column in frame.columns:
         is_target = column == target
@@ -151,8 +156,10 @@ def summarise_suite(suite: dict[str, Any]) -> str:
         column = kwargs.get("column", "(table)")
         if kind == "expect_table_columns_to_match_set":
             rule = f"exactly these {len(kwargs['column_set'])} columns"
-        elif kind == "expect_table_row_count_to_be_between":
+        elif kind == "expect_table_row_count_to_be_between" and "min_value" in kwargs:
             rule = f"at least {kwargs['min_value']} rows"
+        elif kind == "expect_table_row_count_to_be_between":
+            rule = f"at most {kwargs['max_value']} rows (warning)"
         elif kind == "expect_column_values_to_not_be_null":
             rule = f"at least {kwargs['mostly']:.0%} filled" if "mostly" in kwargs else "no nulls"
         elif kind == "expect_column_values_to_be_in_type_list":
