@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .config import Params
+
 #: Tables smaller than this are too small to call a unique column an identifier.
 MIN_ROWS_FOR_IDENTIFIERS = 20
 #: Values sampled to recognise a text column holding dates.
@@ -199,3 +201,16 @@ def check_table(
             )
         )
     return findings
+
+
+def check_params_table(frame: pd.DataFrame, params: Params) -> list[Finding]:
+    """:func:`check_table` with the settings of params.yaml (target, task, split, CV folds)."""
+    return check_table(
+        frame,
+        target=params.data.target,
+        task=params.data.task,
+        test_size=params.split.test_size,
+        cv_folds=params.baseline.cv_folds,
+        dropped=params.data.drop_columns,
+        positive=params.data.positive_class,
+    )

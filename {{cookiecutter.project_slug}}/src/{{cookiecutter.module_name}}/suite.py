@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .checks import check_table
+from .checks import check_params_table
 from .config import Params
 from .data import load_table
 from .errors import StageError
@@ -194,15 +194,7 @@ def run(params: Params, *, force: bool = False) -> Path:
     suite = draft_suite(frame, params.data.target, params.data.task, name=path.stem)
     write_json(path, suite)
     print(summarise_suite(suite))
-    findings = check_table(
-        frame,
-        target=params.data.target,
-        task=params.data.task,
-        test_size=params.split.test_size,
-        cv_folds=params.baseline.cv_folds,
-        dropped=params.data.drop_columns,
-        positive=params.data.positive_class,
-    )
+    findings = check_params_table(frame, params)
     for finding in findings:
         print(
             f"  check {finding.check} ({finding.severity}) on {finding.column!r}: {finding.detail}"

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .. import paths, tracking
-from ..checks import check_table
+from ..checks import check_params_table
 from ..config import Params
 from ..data import file_hash, load_table
 from ..errors import StageError, ValidationFailedError
@@ -231,15 +231,7 @@ def run(params: Params) -> dict[str, Path]:
         frame = load_table(params.data)
         result = validate_frame(frame, suite)
         expectations = [describe(outcome, frame) for outcome in result["results"]]
-        findings = check_table(
-            frame,
-            target=params.data.target,
-            task=params.data.task,
-            test_size=params.split.test_size,
-            cv_folds=params.baseline.cv_folds,
-            dropped=params.data.drop_columns,
-            positive=params.data.positive_class,
-        )
+        findings = check_params_table(frame, params)
         expectations += [
             {
                 "column": f.column,
