@@ -167,10 +167,6 @@ class Params(_Section):
             )
         return self
 
-    def section(self, name: str) -> dict[str, object]:
-        """Return one section of the params as plain JSON-ready values."""
-        return self.model_dump(mode="json", by_alias=True)[name]
-
 
 def load_params(path: Path = PARAMS_FILE) -> Params:
     """Read and validate ``params.yaml``.
