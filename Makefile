@@ -7,7 +7,7 @@ export DVC_NO_ANALYTICS := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := true
 
-.PHONY: demo test test-fast lint clean
+.PHONY: demo test test-fast bench lint clean
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,12 @@ test: $(BIN)/.installed ## every template test, real pipelines included
 test-fast: $(BIN)/.installed ## bake tests only (no pipeline runs)
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest --fast
 
+bench: $(BIN)/.installed ## speed: pipeline against a plain script, and growth to 1M rows (~15 min)
+	PATH="$(BIN):$$PATH" $(BIN)/python bench/run.py
+
 lint: $(BIN)/.installed
-	$(BIN)/ruff check hooks tests scripts
-	$(BIN)/ruff format --check hooks tests scripts
+	$(BIN)/ruff check hooks tests scripts bench
+	$(BIN)/ruff format --check hooks tests scripts bench
 
 clean:
 	rm -rf demo $(VENV)

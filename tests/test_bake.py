@@ -43,6 +43,7 @@ TEST_FILES = [
     "test_config.py",
     "test_checks.py",
     "test_features.py",
+    "test_imports.py",
     "test_pipeline.py",
     "test_stages.py",
     "test_stats.py",

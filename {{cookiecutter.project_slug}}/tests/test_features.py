@@ -10,7 +10,9 @@ def test_missing_values_are_imputed_and_flagged():
     frame = pd.DataFrame({"x": [1.0, np.nan, 3.0], "colour": ["red", None, "blue"]})
     out = build_preprocessor().fit_transform(frame)
     assert not np.isnan(out).any()
-    assert out.shape == (3, 4)  # x, x missing-indicator, colour=blue, colour=red
+    # x, x missing-indicator, colour=blue, colour=red, colour missing
+    assert out.shape == (3, 5)
+    assert out[1, -1] == 1.0
 
 
 def test_a_category_unseen_in_training_is_encoded_as_zeros():

@@ -8,6 +8,7 @@ from {{ cookiecutter.module_name }}.candidates import Candidate
 from {{ cookiecutter.module_name }}.config import load_params
 from {{ cookiecutter.module_name }}.stages.compare import choose_champion
 from {{ cookiecutter.module_name }}.stats import (
+    Interval,
     Prepared,
     delong,
     mcnemar,
@@ -22,7 +23,7 @@ PROBA = RNG.dirichlet([1, 1, 1], 300)
 PROBA[np.arange(300), TRUTH] += 0.6
 PROBA /= PROBA.sum(axis=1, keepdims=True)
 MODEL = Prepared(TRUTH, PROBA.argmax(axis=1), PROBA)
-ONE_RESAMPLE = np.ones((1, 300))
+ONE_RESAMPLE = np.ones((1, 300), dtype=np.float32)
 
 
 @pytest.mark.parametrize(
@@ -34,13 +35,13 @@ ONE_RESAMPLE = np.ones((1, 300))
     ],
 )
 def test_weighted_metrics_with_unit_weights_equal_scikit_learn(metric, expected):
-    assert weighted_metric(metric, "multiclass")(MODEL, ONE_RESAMPLE)[0] == pytest.approx(expected)
+    assert weighted_metric(metric, "multiclass")(MODEL)(ONE_RESAMPLE)[0] == pytest.approx(expected)
 
 
 def test_weighted_r2_equals_scikit_learn():
     y = RNG.normal(size=50)
     pred = y + RNG.normal(size=50)
-    value = weighted_metric("r2", "regression")(Prepared(y, pred, None), np.ones((1, 50)))
+    value = weighted_metric("r2", "regression")(Prepared(y, pred, None))(np.ones((1, 50)))
     assert value[0] == pytest.approx(r2_score(y, pred))
 
 
@@ -57,14 +58,32 @@ def test_bootstrap_and_delong_agree_on_a_clear_auc_gain():
     weak, strong = RNG.random(2000) + 0.3 * truth, RNG.random(2000) + 0.6 * truth
     a = Prepared(truth, (weak > 0.6).astype(int), np.c_[1 - weak, weak])
     b = Prepared(truth, (strong > 0.6).astype(int), np.c_[1 - strong, strong])
-    score = weighted_metric("roc_auc", "binary", positive=1)
     boot = paired_bootstrap(
-        a, b, score, truth, greater_is_better=True, n_resamples=500, confidence=0.95, seed=0
+        a,
+        {"strong": b, "same": a},
+        weighted_metric("roc_auc", "binary", positive=1),
+        truth,
+        greater_is_better=True,
+        n_resamples=500,
+        confidence={"strong": 0.95, "same": 0.9},
+        seed=0,
     )
     check = delong(truth == 1, weak, strong, 0.95)
-    assert boot.gain == pytest.approx(check.gain)
-    assert boot.lower > 0 and check.lower > 0
-    assert boot.lower == pytest.approx(check.lower, abs=0.01)
+    assert boot["strong"].gain == pytest.approx(check.gain)
+    assert boot["strong"].lower > 0 and check.lower > 0
+    assert boot["strong"].lower == pytest.approx(check.lower, abs=0.01)
+    assert boot["same"] == Interval(gain=0.0, lower=0.0, upper=0.0, confidence=0.9)
+
+
+def test_weighted_auc_with_ties_equals_scikit_learn_on_a_resample():
+    truth = RNG.integers(0, 2, 400)
+    scores = np.round(RNG.random(400) + 0.5 * truth, 1)  # many ties
+    model = Prepared(truth, (scores > 0.7).astype(int), np.c_[1 - scores, scores])
+    counts = next(resample_counts(truth, 1, seed=3))
+    rows = np.repeat(np.arange(400), counts[0].astype(int))
+    expected = roc_auc_score(truth[rows], scores[rows])
+    auc = weighted_metric("roc_auc", "binary", positive=1)(model)(counts)[0]
+    assert auc == pytest.approx(expected)
 
 
 def test_identical_models_never_disagree_in_mcnemar():

@@ -77,8 +77,13 @@ class LinearParams(_Section):
 
 
 class HGBParams(_Section):
-    """Gradient-boosted trees: ``HistGradientBoosting*`` grid."""
+    """Gradient-boosted trees: ``HistGradientBoosting*`` grid.
 
+    ``enabled: false`` leaves them out (dummy and linear remain), for tables so large
+    that tuning them costs more than a run is worth.
+    """
+
+    enabled: bool = True
     learning_rate: list[PositiveFloat] = Field(min_length=1)
     max_leaf_nodes: list[Annotated[int, Field(ge=2)]] = Field(min_length=1)
     l2_regularization: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)

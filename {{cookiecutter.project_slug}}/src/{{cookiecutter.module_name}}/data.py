@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -108,7 +109,16 @@ def read_splits() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def file_hash(path: Path) -> str:
-    """Return the MD5 hex digest of a file (the same digest DVC records)."""
+    """Return the MD5 hex digest of a file (the same digest DVC records).
+
+    A file is read once per process while its size and modification time stay the same.
+    """
+    stat = path.stat()
+    return _md5(path.resolve(), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _md5(path: Path, size: int, mtime_ns: int) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "md5").hexdigest()
 

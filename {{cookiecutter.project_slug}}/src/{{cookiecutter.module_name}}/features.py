@@ -11,10 +11,12 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 def build_preprocessor() -> ColumnTransformer:
     """Return the unfitted preprocessing for a table of mixed columns.
 
-    Numeric columns: median imputation (with a missing-indicator column) then
-    standardisation. Other columns (text, categories, booleans): most-frequent imputation
-    then one-hot encoding; categories unseen during ``fit`` are encoded as all zeros
-    (``handle_unknown="ignore"``) instead of raising.
+    Numeric columns: mean imputation with a missing-indicator column, then standardisation.
+    With the indicator, the fill value does not matter to a linear model (the indicator's
+    coefficient absorbs it) nor to trees, and the mean is computed far faster than the
+    median on large tables. Other columns (text, categories, booleans): one-hot encoding,
+    missing values being a category of their own; categories unseen during ``fit`` are
+    encoded as all zeros (``handle_unknown="ignore"``) instead of raising.
 
     Columns are chosen by dtype when the transformer is fitted
     (:func:`sklearn.compose.make_column_selector`), so the same object serves any table.
@@ -26,17 +28,17 @@ def build_preprocessor() -> ColumnTransformer:
         (n_rows, n_numeric + n_indicators + n_one_hot).
     """
     numeric = make_pipeline(
-        SimpleImputer(strategy="median", add_indicator=True),
+        SimpleImputer(strategy="mean", add_indicator=True),
         StandardScaler(),
-    )
-    categorical = make_pipeline(
-        SimpleImputer(strategy="most_frequent"),
-        OneHotEncoder(handle_unknown="ignore", sparse_output=False),
     )
     return ColumnTransformer(
         [
             ("numeric", numeric, make_column_selector(dtype_include="number")),
-            ("categorical", categorical, make_column_selector(dtype_exclude="number")),
+            (
+                "categorical",
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                make_column_selector(dtype_exclude="number"),
+            ),
         ],
         verbose_feature_names_out=False,
     )

@@ -12,14 +12,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
 #: Counts held in memory at once by the bootstrap (resamples x rows).
-MAX_CELLS = 20_000_000
+MAX_CELLS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -35,73 +36,104 @@ class Prepared:
     proba: np.ndarray | None
 
 
-def _auc_weighted(
-    pos_scores: np.ndarray, neg_scores: np.ndarray, w_pos: np.ndarray, w_neg: np.ndarray
-) -> np.ndarray:
-    """ROC AUC for each row of weights: P(pos > neg) + P(tie) / 2 under the weights.
+Weights = np.ndarray  # (n_resamples, n_rows) float32 counts of each row in each resample
+Scorer = Callable[[Weights], np.ndarray]  # weights -> (n_resamples,) metric values
 
-    w_pos : (n_resamples, n_pos), w_neg : (n_resamples, n_neg). Returns (n_resamples,).
+
+def _auc_scorer(scores: np.ndarray, is_positive: np.ndarray) -> Scorer:
+    """Return ``f(weights)``: ROC AUC per resample, P(pos > neg) + P(tie) / 2 under weights.
+
+    The scores are sorted once; each batch then costs a cumulative sum of the negatives'
+    weights in score order and two lookups per positive row.
     """
-    order = np.argsort(neg_scores, kind="stable")
-    sorted_neg = neg_scores[order]
-    below = np.searchsorted(sorted_neg, pos_scores, side="left")
-    upto = np.searchsorted(sorted_neg, pos_scores, side="right")
-    cum = np.zeros((w_neg.shape[0], len(sorted_neg) + 1))
-    np.cumsum(w_neg[:, order], axis=1, out=cum[:, 1:])
-    wins = cum[:, below] + 0.5 * (cum[:, upto] - cum[:, below])
-    return (w_pos * wins).sum(axis=1) / (w_pos.sum(axis=1) * w_neg.sum(axis=1))
+    positives = np.flatnonzero(is_positive)
+    negatives = np.flatnonzero(~is_positive)
+    negatives = negatives[np.argsort(scores[negatives], kind="stable")]
+    below = np.searchsorted(scores[negatives], scores[positives], side="left")
+    upto = np.searchsorted(scores[negatives], scores[positives], side="right")
+
+    def auc(w: Weights) -> np.ndarray:
+        cum = np.zeros((w.shape[0], len(negatives) + 1), dtype=w.dtype)
+        np.cumsum(w[:, negatives], axis=1, out=cum[:, 1:])
+        # Twice the negative weight beaten by each positive (ties count half), exact in
+        # float32 for counts below 2**24; summed in float64.
+        twice_wins = cum[:, below] + cum[:, upto]
+        w_pos = w[:, positives]
+        numerator = (w_pos * twice_wins).sum(axis=1, dtype=np.float64) / 2
+        return numerator / (w_pos.sum(axis=1, dtype=np.float64) * cum[:, -1])
+
+    return auc
 
 
-def weighted_metric(metric: str, task: str, positive: int | None = None) -> Callable:
-    """Return ``f(prepared, weights) -> (n_resamples,)``: the metric under resample weights.
+def weighted_metric(
+    metric: str, task: str, positive: int | None = None
+) -> Callable[[Prepared], Scorer]:
+    """Return ``bind(prepared) -> f(weights)``: one model's metric under resample weights.
 
-    ``weights`` has shape (n_resamples, n_rows); row counts of a bootstrap resample give
-    the metric of that resample. Definitions match :func:`..metrics.evaluate`.
+    ``bind`` does the per-model work once (sorting scores for the AUC); ``f`` takes weights
+    of shape (n_resamples, n_rows), the row counts of bootstrap resamples, and returns the
+    metric of each resample, shape (n_resamples,). With weights of ones it equals
+    :func:`..metrics.evaluate`.
     """
 
-    def mean(values: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return w @ values / w.sum(axis=1)
+    def mean(values: np.ndarray) -> Scorer:
+        return lambda w: w @ values / w.sum(axis=1, dtype=np.float64)
 
-    def roc_auc(p: Prepared, w: np.ndarray) -> np.ndarray:
+    def roc_auc(p: Prepared) -> Scorer:
         assert p.proba is not None
         classes = [positive] if task == "binary" else range(p.proba.shape[1])
-        aucs = []
-        for c in classes:
-            is_c = p.truth == c
-            aucs.append(_auc_weighted(p.proba[is_c, c], p.proba[~is_c, c], w[:, is_c], w[:, ~is_c]))
-        return np.mean(aucs, axis=0)
+        per_class = [_auc_scorer(p.proba[:, c], p.truth == c) for c in classes]
+        return lambda w: np.mean([auc(w) for auc in per_class], axis=0)
 
-    def f1(p: Prepared, w: np.ndarray) -> np.ndarray:
+    def f1(p: Prepared) -> Scorer:
         classes = [positive] if task == "binary" else np.unique(p.truth)
-        scores = []
-        for c in classes:
-            tp = w @ ((p.pred == c) & (p.truth == c))
-            fp = w @ ((p.pred == c) & (p.truth != c))
-            fn = w @ ((p.pred != c) & (p.truth == c))
-            denominator = 2 * tp + fp + fn
-            scores.append(
-                np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
+        cells = [
+            (
+                ((p.pred == c) & (p.truth == c)).astype(np.float64),
+                ((p.pred == c) != (p.truth == c)).astype(np.float64),
             )
-        return np.mean(scores, axis=0)
+            for c in classes
+        ]
 
-    def log_loss(p: Prepared, w: np.ndarray) -> np.ndarray:
+        def score(w: Weights) -> np.ndarray:
+            values = []
+            for hits, misses in cells:
+                tp, wrong = w @ hits, w @ misses
+                denominator = 2 * tp + wrong
+                values.append(
+                    np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
+                )
+            return np.mean(values, axis=0)
+
+        return score
+
+    def log_loss(p: Prepared) -> Scorer:
         assert p.proba is not None
         picked = np.clip(p.proba[np.arange(len(p.truth)), p.truth], 1e-15, 1.0)
-        return mean(-np.log(picked), w)
+        return mean(-np.log(picked))
 
-    def r2(p: Prepared, w: np.ndarray) -> np.ndarray:
-        total = w.sum(axis=1)
-        y_mean = (w @ p.truth) / total
-        sst = w @ p.truth**2 - total * y_mean**2
-        return 1 - (w @ (p.truth - p.pred) ** 2) / sst
+    def rmse(p: Prepared) -> Scorer:
+        mse = mean((p.truth - p.pred) ** 2)
+        return lambda w: np.sqrt(mse(w))
 
-    functions: dict[str, Callable] = {
-        "accuracy": lambda p, w: mean((p.pred == p.truth).astype(float), w),
+    def r2(p: Prepared) -> Scorer:
+        residual = (p.truth - p.pred) ** 2
+
+        def score(w: Weights) -> np.ndarray:
+            total = w.sum(axis=1, dtype=np.float64)
+            y_mean = (w @ p.truth) / total
+            sst = w @ p.truth**2 - total * y_mean**2
+            return 1 - (w @ residual) / sst
+
+        return score
+
+    functions: dict[str, Callable[[Prepared], Scorer]] = {
+        "accuracy": lambda p: mean((p.pred == p.truth).astype(np.float64)),
         "roc_auc": roc_auc,
         "f1": f1,
         "log_loss": log_loss,
-        "rmse": lambda p, w: np.sqrt(mean((p.truth - p.pred) ** 2, w)),
-        "mae": lambda p, w: mean(np.abs(p.truth - p.pred), w),
+        "rmse": rmse,
+        "mae": lambda p: mean(np.abs(p.truth - p.pred)),
         "r2": r2,
     }
     return functions[metric]
@@ -109,8 +141,13 @@ def weighted_metric(metric: str, task: str, positive: int | None = None) -> Call
 
 def resample_counts(
     strata: np.ndarray, n_resamples: int, seed: int, max_cells: int = MAX_CELLS
-) -> Iterator[np.ndarray]:
+) -> Iterator[Weights]:
     """Yield batches of bootstrap count vectors, resampling within each stratum.
+
+    Each resample draws, in every stratum, as many rows as it has, uniformly with
+    replacement (:meth:`numpy.random.Generator.integers`), and counts the draws
+    (:func:`numpy.bincount`): a multinomial draw in a few vectorised passes. Rows sorted
+    by stratum (as :func:`paired_bootstrap` arranges them) skip a final reordering.
 
     Parameters
     ----------
@@ -119,22 +156,31 @@ def resample_counts(
         resample keeps every stratum's size.
     n_resamples : int
     seed : int
-    max_cells : int, default=20_000_000
-        Upper bound on resamples x rows per batch (memory: 8 bytes a cell).
+    max_cells : int, default=10_000_000
+        Upper bound on resamples x rows per batch (memory: about 20 bytes a cell).
 
     Yields
     ------
-    ndarray of shape (batch, n_rows)
+    ndarray of shape (batch, n_rows), float32
         Counts: how often each row is drawn in each resample.
     """
     rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(strata == value) for value in np.unique(strata)]
-    batch = max(1, max_cells // max(1, len(strata)))
+    order = np.argsort(strata, kind="stable")
+    in_order = bool((order == np.arange(len(strata))).all())
+    _, sizes = np.unique(strata, return_counts=True)
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    n = len(strata)
+    batch = max(1, max_cells // max(1, n))
     for start in range(0, n_resamples, batch):
         size = min(batch, n_resamples - start)
-        counts = np.zeros((size, len(strata)))
-        for rows in groups:
-            counts[:, rows] = rng.multinomial(len(rows), np.full(len(rows), 1 / len(rows)), size)
+        draws = np.empty((size, n), dtype=np.int64)
+        for low, high in itertools.pairwise(bounds):
+            draws[:, low:high] = rng.integers(low, high, size=(size, high - low))
+        draws += np.arange(size)[:, None] * n
+        counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n)
+        counts = counts.astype(np.float32)
+        if not in_order:
+            counts[:, order] = counts.copy()
         yield counts
 
 
@@ -150,51 +196,69 @@ class Interval:
 
 def paired_bootstrap(
     reference: Prepared,
-    candidate: Prepared,
-    score: Callable,
+    candidates: Mapping[str, Prepared],
+    metric: Callable[[Prepared], Scorer],
     strata: np.ndarray,
     *,
     greater_is_better: bool,
     n_resamples: int,
-    confidence: float,
+    confidence: Mapping[str, float],
     seed: int,
-) -> Interval:
-    """Percentile interval of the candidate's gain over the reference on the same rows.
+) -> dict[str, Interval]:
+    """Percentile intervals of each candidate's gain over the reference on the same rows.
 
     The gain is ``candidate - reference`` for metrics where larger is better and
     ``reference - candidate`` for losses, so a positive gain always favours the candidate.
-    Both models are scored on the same resampled rows (a paired bootstrap).
+    All models are scored on the same resampled rows (a paired bootstrap); each batch of
+    resamples is drawn once and scores the reference once.
 
     Parameters
     ----------
-    reference, candidate : Prepared
-        Predictions for the same n_rows test rows, in the same order.
-    score : callable
+    reference : Prepared
+    candidates : mapping of name to Prepared
+        Predictions for the same n_rows test rows as the reference, in the same order.
+    metric : callable
         From :func:`weighted_metric`.
     strata : ndarray of shape (n_rows,)
     greater_is_better : bool
     n_resamples : int
-    confidence : float
-        Two-sided level, for example 0.95.
+    confidence : mapping of name to float
+        Two-sided level of each candidate's interval, for example 0.95.
     seed : int
 
     Returns
     -------
-    Interval
+    dict of name to Interval
         ``gain`` on the full test split, and the ``lower``/``upper`` percentiles.
     """
     direction = 1.0 if greater_is_better else -1.0
-    ones = np.ones((1, len(strata)))
-    gain = direction * float(score(candidate, ones)[0] - score(reference, ones)[0])
-    diffs = np.concatenate(
-        [
-            direction * (score(candidate, counts) - score(reference, counts))
-            for counts in resample_counts(strata, n_resamples, seed)
-        ]
-    )
-    alpha = 1 - confidence
-    lower, upper = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
-    return Interval(gain=gain, lower=float(lower), upper=float(upper), confidence=confidence)
+    # Rows sorted by stratum: resampling then needs no reordering (metrics ignore order).
+    order = np.argsort(strata, kind="stable")
+    ref_score = metric(_take(reference, order))
+    scores = {name: metric(_take(prepared, order)) for name, prepared in candidates.items()}
+    strata = strata[order]
+    ones = np.ones((1, len(strata)), dtype=np.float32)
+    diffs: dict[str, list[np.ndarray]] = {name: [] for name in candidates}
+    for counts in [ones, *resample_counts(strata, n_resamples, seed)]:
+        ref = ref_score(counts)
+        for name, score in scores.items():
+            diffs[name].append(direction * (score(counts) - ref))
+    intervals = {}
+    for name, values in diffs.items():
+        alpha = 1 - confidence[name]
+        lower, upper = np.quantile(np.concatenate(values[1:]), [alpha / 2, 1 - alpha / 2])
+        intervals[name] = Interval(
+            gain=float(values[0][0]),
+            lower=float(lower),
+            upper=float(upper),
+            confidence=confidence[name],
+        )
+    return intervals
+
+
+def _take(prepared: Prepared, rows: np.ndarray) -> Prepared:
+    proba = None if prepared.proba is None else prepared.proba[rows]
+    return Prepared(prepared.truth[rows], prepared.pred[rows], proba)
 
 
 def delong(

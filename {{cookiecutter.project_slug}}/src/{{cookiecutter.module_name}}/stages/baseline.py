@@ -38,7 +38,10 @@ COMPLEXITY = {"dummy": 0, "linear": 1, "hgb": 2}
 
 
 def build_searches(task: str, p: BaselineParams, scoring: Any) -> dict[str, GridSearchCV]:
-    """Return one unfitted grid search per baseline model, all on the same folds."""
+    """Return one unfitted grid search per baseline model, all on the same folds.
+
+    ``dummy`` and ``linear`` always; ``hgb`` unless ``baseline.hgb.enabled`` is false.
+    """
     if task == "regression":
         models = {
             "dummy": (DummyRegressor(strategy=p.dummy.strategy), {}),
@@ -64,9 +67,16 @@ def build_searches(task: str, p: BaselineParams, scoring: Any) -> dict[str, Grid
         max_leaf_nodes=p.hgb.max_leaf_nodes,
         l2_regularization=p.hgb.l2_regularization,
     )
+    if not p.hgb.enabled:
+        del models["hgb"]
     return {
         name: GridSearchCV(
-            Pipeline([("preprocess", build_preprocessor()), ("model", model)]),
+            # The dummy ignores the features: preprocessing them would only cost time.
+            Pipeline(
+                [("model", model)]
+                if name == "dummy"
+                else [("preprocess", build_preprocessor()), ("model", model)]
+            ),
             {f"model__{key}": values for key, values in grid.items()},
             scoring=scoring,
             cv=folds,
@@ -162,7 +172,8 @@ def fit_baseline(
     Returns
     -------
     dict of str to fitted GridSearchCV
-        ``dummy``, ``linear``, ``hgb``, each refitted on all of ``X`` with its best params.
+        ``dummy``, ``linear`` and (if enabled) ``hgb``, each refitted on all of ``X`` with
+        its best params.
 
     Notes
     -----

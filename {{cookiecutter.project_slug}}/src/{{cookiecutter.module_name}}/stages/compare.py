@@ -83,23 +83,23 @@ def paired_statistics(
     ref = prepare(reference, task)
     classes = [c.removeprefix(PROBA_PREFIX) for c in proba_columns(reference)]
     pos = classes.index(positive_class(classes, positive)) if task == "binary" else None
-    score = weighted_metric(p.primary_metric, task, pos)
     strata = ref.truth if task != "regression" else np.zeros(len(ref.truth), dtype=int)
     adjusted = 1 - (1 - p.confidence) / max(1, len(challengers))
+    prepared = {name: prepare(predictions, task) for name, predictions in others.items()}
+    intervals = paired_bootstrap(
+        ref,
+        prepared,
+        weighted_metric(p.primary_metric, task, pos),
+        strata,
+        greater_is_better=GREATER_IS_BETTER[p.primary_metric],
+        n_resamples=p.bootstrap_resamples,
+        confidence={name: adjusted if name in challengers else p.confidence for name in others},
+        seed=p.seed,
+    )
     results: dict[str, dict[str, Any]] = {}
-    for name, predictions in others.items():
-        cand = prepare(predictions, task)
-        level = adjusted if name in challengers else p.confidence
-        interval = paired_bootstrap(
-            ref,
-            cand,
-            score,
-            strata,
-            greater_is_better=GREATER_IS_BETTER[p.primary_metric],
-            n_resamples=p.bootstrap_resamples,
-            confidence=level,
-            seed=p.seed,
-        )
+    for name, cand in prepared.items():
+        interval = intervals[name]
+        level = interval.confidence
         entry: dict[str, Any] = {**asdict(interval), "challenger": name in challengers}
         if task != "regression":
             only_ref, only_cand, p_value = mcnemar(ref.pred == ref.truth, cand.pred == cand.truth)
