@@ -13,6 +13,7 @@ OWN_CSV = "{{ cookiecutter.data_source }}" == "own_csv"
 INIT = "{{ cookiecutter.init_git_and_dvc }}" == "True"
 DEEP = "{{ cookiecutter.include_deep_stage }}" == "True"
 MODULE = "{{ cookiecutter.module_name }}"
+REMOTE = r"""{{ cookiecutter.dvc_remote }}""".strip()
 
 
 def run(*command: str) -> None:
@@ -38,11 +39,20 @@ def prune() -> None:
 
 
 def init_repositories() -> None:
-    """git init, dvc init, dvc add of the raw table, first commit."""
+    """git init, dvc init (with the default remote, if given), dvc add of the raw table,
+    first commit."""
     run("git", "init", "--quiet", "--initial-branch=main")
     run("dvc", "init", "--quiet")
     run("dvc", "config", "core.analytics", "false")
     run("dvc", "config", "core.autostage", "true")
+    if REMOTE:
+        # A folder is resolved from where cookiecutter was started; URLs stay as given.
+        url = (
+            REMOTE
+            if "://" in REMOTE
+            else str(Path(os.environ.get("PWD", "."), Path(REMOTE).expanduser()).resolve())
+        )
+        run("dvc", "remote", "add", "--default", "storage", url)
     run("dvc", "add", "--quiet", f"data/raw/{DATA_FILE}")
     run("git", "add", "--all")
     identity = []
@@ -93,6 +103,9 @@ steps = [
     "review expectations/ (the drafted suite), then commit it" if OWN_CSV and drafted else "",
     "" if drafted else f"fix params.yaml, then: python -m {MODULE} init-suite",
     "dvc repro" if INIT else "git init && dvc init && dvc repro",
-    "mlflow ui --backend-store-uri sqlite:///mlflow.db",
+    "dvc push  # data and models to the remote" if REMOTE else "",
+    "mlflow ui --backend-store-uri sqlite:///mlflow.db"
+    if "{{ cookiecutter.mlflow_tracking_uri }}".startswith("sqlite")
+    else "open {{ cookiecutter.mlflow_tracking_uri }} (the tracking server)",
 ]
 print("Project ready. Next:\n  " + "\n  ".join(step for step in steps if step))

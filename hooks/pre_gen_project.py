@@ -12,6 +12,8 @@ data_source = "{{ cookiecutter.data_source }}"
 csv_path = r"""{{ cookiecutter.csv_path }}""".strip()
 target = "{{ cookiecutter.target_column }}".strip()
 tracking_uri = "{{ cookiecutter.mlflow_tracking_uri }}"
+dvc_remote = r"""{{ cookiecutter.dvc_remote }}""".strip()
+init = "{{ cookiecutter.init_git_and_dvc }}" == "True"
 
 
 def suggest(name: str, sep: str) -> str:
@@ -54,6 +56,11 @@ if not re.match(r"(sqlite:///|https?://|databricks)", tracking_uri):
     problems.append(
         f"mlflow_tracking_uri {tracking_uri!r}: use sqlite:///<file>.db (local) or the "
         "http(s):// address of an mlflow server"
+    )
+if dvc_remote and not init:
+    problems.append(
+        f"dvc_remote {dvc_remote!r}: needs init_git_and_dvc (a remote is DVC configuration); "
+        "answer yes there, or leave dvc_remote empty and run `dvc remote add -d` later"
     )
 
 if problems:

@@ -188,6 +188,10 @@ def test_every_param_listed_in_dvc_yaml_exists_in_params_yaml(cookies):
         ({"data_source": "own_csv"}, ["csv_path", "existing CSV", "target_column"]),
         ({"csv_path": "x.csv"}, ["only for data_source 'own_csv'"]),
         ({"mlflow_tracking_uri": "mlruns"}, ["mlflow_tracking_uri", "sqlite:///"]),
+        (
+            {"dvc_remote": "/srv/dvc", "init_git_and_dvc": False},
+            ["dvc_remote", "init_git_and_dvc", "dvc remote add -d"],
+        ),
     ],
     ids=[
         "slug-spaces",
@@ -198,6 +202,7 @@ def test_every_param_listed_in_dvc_yaml_exists_in_params_yaml(cookies):
         "own-csv-without-path",
         "path-without-own-csv",
         "bad-tracking-uri",
+        "remote-without-dvc",
     ],
 )
 def test_pre_gen_hook_rejects_bad_answers_with_the_rule(cookies, capfd, answers, words):
@@ -206,6 +211,18 @@ def test_pre_gen_hook_rejects_bad_answers_with_the_rule(cookies, capfd, answers,
     message = capfd.readouterr().err
     for word in words:
         assert word in message
+
+
+def test_a_dvc_remote_folder_becomes_the_default_remote_resolved_from_the_shell(
+    cookies, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PWD", str(tmp_path))
+    project = bake(cookies, dvc_remote="shared/dvc-store")
+    config = (project / ".dvc/config").read_text()
+    assert "remote = storage" in config
+    assert f"url = {tmp_path / 'shared/dvc-store'}" in config
+    readme = (project / "README.md").read_text()
+    assert "This project's default remote is\n`shared/dvc-store`" in readme
 
 
 def test_own_csv_that_cannot_be_drafted_keeps_the_project_and_says_why(

@@ -7,3 +7,7 @@ class StageError(RuntimeError):
 
 class ValidationFailedError(StageError):
     """The raw table fails critical expectations of its suite."""
+
+
+class TrackingUnavailableError(StageError):
+    """The MLflow tracking server does not answer; the stage stops before doing any work."""

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import subprocess
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Params
 from .data import file_hash
+from .errors import TrackingUnavailableError
 
 if TYPE_CHECKING:
     from mlflow import ActiveRun
@@ -26,6 +28,10 @@ MAX_PARAM_LENGTH = 500
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
+# A tracking server that dies mid-stage fails the stage in about a minute, not after
+# MLflow's default retries (minutes); both can be overridden in the environment.
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
 
 
 def project_root() -> Path:
@@ -50,6 +56,33 @@ def tracking_uri(params: Params) -> str:
     if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
         uri = prefix + str(project_root() / uri.removeprefix(prefix))
     return uri
+
+
+def check_reachable(uri: str, timeout: float = 5.0) -> None:
+    """Raise at once if ``uri`` is an http(s) tracking server that does not answer.
+
+    MLflow's own client retries for minutes; this asks the server's ``/health`` endpoint
+    once, before the stage does any work. Other URIs (sqlite, databricks) are not probed.
+
+    Raises
+    ------
+    TrackingUnavailableError
+        Naming the URI, the reason and how to fall back to the local store.
+    """
+    if not uri.startswith(("http://", "https://")):
+        return
+    try:
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout) as response:
+            if response.status == 200:
+                return
+            reason = f"/health answered HTTP {response.status}"
+    except (OSError, ValueError) as exc:
+        reason = str(getattr(exc, "reason", exc))
+    raise TrackingUnavailableError(
+        f"MLflow tracking server {uri} is unreachable ({reason}). Start it (mlflow server), "
+        "or track locally for now: unset MLFLOW_TRACKING_URI and set mlflow.tracking_uri: "
+        "sqlite:///mlflow.db in params.yaml; then run dvc repro again"
+    )
 
 
 def _git_commit() -> str:
@@ -105,10 +138,16 @@ def stage_run(stage: str, params: Params) -> Iterator[ActiveRun]:
     Yields
     ------
     mlflow.ActiveRun
+
+    Raises
+    ------
+    TrackingUnavailableError
+        Before any work, if the tracking server does not answer.
     """
+    uri = tracking_uri(params)
+    check_reachable(uri)
     import mlflow
 
-    uri = tracking_uri(params)
     mlflow.set_tracking_uri(uri)
     experiment_id = _experiment_id(params.mlflow.experiment, uri)
     mlflow.set_experiment(experiment_id=experiment_id)

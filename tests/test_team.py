@@ -1,0 +1,147 @@
+"""Team mode for real: a shared `mlflow server`, a DVC remote and a colleague's clone."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import bake, project_env, run_in
+
+pytestmark = pytest.mark.pipeline
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rest(server: str, endpoint: str, body: dict | None = None, **query: str) -> dict:
+    """Call the tracking server's REST API (GET with ``query``, POST with ``body``)."""
+    url = f"{server}/api/2.0/mlflow/{endpoint}"
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A real `mlflow server` on 127.0.0.1: its own sqlite backend and artifacts folder."""
+    home = tmp_path_factory.mktemp("mlflow-server")
+    port = free_port()
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1"]
+    command += ["--backend-store-uri", f"sqlite:///{home / 'backend.db'}"]
+    command += ["--artifacts-destination", str(home / "artifacts")]
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"mlflow server did not start:\n{(home / 'server.log').read_text()}")
+        yield url, home
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_a_project_pointed_at_a_tracking_server_logs_runs_artifacts_and_the_champion(
+    cookies, mlflow_server
+):
+    url, home = mlflow_server
+    project = bake(cookies, mlflow_tracking_uri=url)
+    run_in(project, "dvc", "repro")
+    assert not (project / "mlflow.db").exists() and not (project / "mlruns").exists()
+
+    experiment = rest(url, "experiments/get-by-name", experiment_name="tabular-baseline")
+    experiment_id = experiment["experiment"]["experiment_id"]
+    runs = rest(url, "runs/search", {"experiment_ids": [experiment_id], "max_results": 100})
+    by_name = {run["info"]["run_name"]: run for run in runs["runs"]}
+    assert {"validate", "split", "baseline", "compare"} <= set(by_name)
+    assert {run["info"]["status"] for run in runs["runs"]} == {"FINISHED"}
+    assert {"baseline/dummy", "baseline/linear", "baseline/hgb"} <= set(by_name)
+
+    compare = by_name["compare"]
+    tags = {tag["key"]: tag["value"] for tag in compare["data"]["tags"]}
+    metrics = {metric["key"]: metric["value"] for metric in compare["data"]["metrics"]}
+    assert tags["champion"] == "linear"
+    assert 0.97 <= metrics["linear/test_roc_auc"] <= 1.0
+    artifacts = rest(url, "artifacts/list", run_id=compare["info"]["run_id"])
+    assert "model_card.md" in {item["path"] for item in artifacts["files"]}
+    # Artifacts went through the server into its destination, not into the project.
+    assert list((home / "artifacts").rglob("model_card.md"))
+
+    alias = rest(url, "registered-models/alias", name="tabular-baseline", alias="champion")
+    version = alias["model_version"]
+    assert version["aliases"] == ["champion"]
+    champion_run = by_name["baseline/linear"]["info"]["run_id"]
+    assert version["run_id"] == champion_run or champion_run in version["source"]
+
+
+def test_an_unreachable_server_fails_the_first_stage_at_once_naming_the_fallback(cookies):
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    project = bake(cookies, mlflow_tracking_uri=url)
+    # A hang guard only (MLflow's own retries would take minutes), not a speed target.
+    done = subprocess.run(
+        ["dvc", "repro"],
+        cwd=project,
+        env=project_env(project),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert f"MLflow tracking server {url} is unreachable" in output
+    assert "sqlite:///mlflow.db" in output and "MLFLOW_TRACKING_URI" in output
+    assert "Running stage 'split'" not in output
+    assert not (project / "reports/validation/result.json").exists()
+    assert not (project / "mlflow.db").exists()
+
+
+def test_a_colleague_clones_pulls_and_reproduces_nothing_with_identical_metrics(
+    cookies, tmp_path
+):
+    remote = tmp_path / "dvc-remote"
+    project = bake(cookies, dvc_remote=str(remote))
+    run_in(project, "dvc", "repro")
+    run_in(project, "git", "add", "-A")
+    run_in(project, "git", "commit", "-q", "-m", "Reproduce the pipeline")
+    run_in(project, "dvc", "push")
+    assert any(remote.rglob("*")), "dvc push wrote nothing to the remote"
+
+    clone = tmp_path / "colleague"
+    subprocess.run(["git", "clone", "-q", str(project), str(clone)], check=True)
+    assert not (clone / "data/split").exists()
+    run_in(clone, "dvc", "pull")
+    assert (clone / "models/baseline/linear.joblib").is_file()
+    assert (clone / "data/split/test.parquet").is_file()
+    status = run_in(clone, "dvc", "repro")
+    assert "Running stage" not in status.stdout, status.stdout
+    original = run_in(project, "dvc", "metrics", "show", "--json").stdout
+    cloned = run_in(clone, "dvc", "metrics", "show", "--json").stdout
+    assert json.loads(cloned) and json.loads(cloned) == json.loads(original)
+    shutil.rmtree(clone)
