@@ -1,7 +1,8 @@
 """Stage ``baseline``: the mandatory classical models, tuned on train, scored on test.
 
-Three models share one preprocessing (:func:`..features.build_preprocessor`): a dummy
-floor, a regularised linear model (the glass box) and histogram gradient-boosted trees.
+Three models: a dummy floor (which ignores the features), a regularised linear model (the
+glass box) and histogram gradient-boosted trees; the last two share one preprocessing
+(:func:`..features.build_preprocessor`, sparse one-hot columns for the linear model).
 Each is tuned by grid search with k-fold cross-validation on the training split only.
 The baseline is the simplest model whose mean CV score is within one standard error of
 the best one (the one-standard-error rule, Hastie, Tibshirani & Friedman, *The Elements
@@ -72,10 +73,11 @@ def build_searches(task: str, p: BaselineParams, scoring: Any) -> dict[str, Grid
     return {
         name: GridSearchCV(
             # The dummy ignores the features: preprocessing them would only cost time.
+            # The linear model takes sparse one-hot columns; the trees need dense ones.
             Pipeline(
                 [("model", model)]
                 if name == "dummy"
-                else [("preprocess", build_preprocessor()), ("model", model)]
+                else [("preprocess", build_preprocessor(sparse=name == "linear")), ("model", model)]
             ),
             {f"model__{key}": values for key, values in grid.items()},
             scoring=scoring,

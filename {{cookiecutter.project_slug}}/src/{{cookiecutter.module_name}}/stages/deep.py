@@ -22,6 +22,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import torch
+from scipy import sparse
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -115,7 +116,9 @@ class LabelledNetClassifier(NeuralNetClassifier):
 
 
 def to_float32(X: Any) -> np.ndarray:
-    """Return a writable float32 copy of an array (what torch needs)."""
+    """Return a writable dense float32 copy of an array or sparse matrix (what torch needs)."""
+    if sparse.issparse(X):
+        X = X.toarray()
     return np.asarray(X, dtype=np.float32).copy()
 
 
