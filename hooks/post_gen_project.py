@@ -14,6 +14,7 @@ INIT = "{{ cookiecutter.init_git_and_dvc }}" == "True"
 DEEP = "{{ cookiecutter.include_deep_stage }}" == "True"
 MODULE = "{{ cookiecutter.module_name }}"
 REMOTE = r"""{{ cookiecutter.dvc_remote }}""".strip()
+PLUGINS = ("s3", "gs", "azure", "ssh")  # remote URL schemes, each a pyproject extra
 
 
 def run(*command: str) -> None:
@@ -100,9 +101,17 @@ if INIT:
 steps = [
     "cd {{ cookiecutter.project_slug }}",
     'pip install -e ".[dev,deep]"' if DEEP else 'pip install -e ".[dev]"',
-    "review expectations/ (the drafted suite), then commit it" if OWN_CSV and drafted else "",
-    "" if drafted else f"fix params.yaml, then: python -m {MODULE} init-suite",
-    "dvc repro" if INIT else "git init && dvc init && dvc repro",
+    next(
+        (
+            f'pip install -e ".[{scheme}]"  # DVC plug-in for the remote'
+            for scheme in PLUGINS
+            if REMOTE.startswith(f"{scheme}://")
+        ),
+        "review expectations/ (the drafted suite), then commit it" if OWN_CSV and drafted else "",
+        "" if drafted else f"fix params.yaml, then: python -m {MODULE} init-suite",
+        "dvc repro" if INIT else "git init && dvc init && dvc repro",
+        "",
+    ),
     "dvc push  # data and models to the remote" if REMOTE else "",
     "mlflow ui --backend-store-uri sqlite:///mlflow.db"
     if "{{ cookiecutter.mlflow_tracking_uri }}".startswith("sqlite")

@@ -222,7 +222,7 @@ def test_a_dvc_remote_folder_becomes_the_default_remote_resolved_from_the_shell(
     assert "remote = storage" in config
     assert f"url = {tmp_path / 'shared/dvc-store'}" in config
     readme = (project / "README.md").read_text()
-    assert "This project's default remote is\n`shared/dvc-store`" in readme
+    assert "baked with a default\nremote, `storage`" in readme
 
 
 def test_own_csv_that_cannot_be_drafted_keeps_the_project_and_says_why(

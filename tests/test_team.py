@@ -122,9 +122,31 @@ def test_an_unreachable_server_fails_the_first_stage_at_once_naming_the_fallback
     assert not (project / "mlflow.db").exists()
 
 
-def test_a_colleague_clones_pulls_and_reproduces_nothing_with_identical_metrics(
-    cookies, tmp_path
-):
+@pytest.mark.parametrize(
+    ("uri", "words"),
+    [
+        ("127.0.0.1:5000", ["tracking URI '127.0.0.1:5000'", "http(s)://"]),
+        ("ftp://x", ["tracking URI 'ftp://x'", "sqlite:///mlflow.db"]),
+    ],
+)
+def test_a_tracking_uri_without_a_usable_scheme_fails_with_the_rule(cookies, uri, words):
+    project = bake(cookies, init_git_and_dvc=False)
+    env = {**project_env(project), "MLFLOW_TRACKING_URI": uri}
+    done = subprocess.run(
+        [sys.executable, "-m", "tabular_baseline", "validate"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    for word in words:
+        assert word in done.stderr
+    assert not (project / "reports/validation/result.json").exists()
+
+
+def test_a_colleague_clones_pulls_and_reproduces_nothing_with_identical_metrics(cookies, tmp_path):
     remote = tmp_path / "dvc-remote"
     project = bake(cookies, dvc_remote=str(remote))
     run_in(project, "dvc", "repro")

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import subprocess
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -58,30 +59,44 @@ def tracking_uri(params: Params) -> str:
     return uri
 
 
-def check_reachable(uri: str, timeout: float = 5.0) -> None:
-    """Raise at once if ``uri`` is an http(s) tracking server that does not answer.
+#: URI schemes the stages accept: the local store, a tracking server, a database.
+SCHEMES = ("sqlite:///", "http://", "https://", "databricks", "postgresql", "mysql", "mssql")
 
-    MLflow's own client retries for minutes; this asks the server's ``/health`` endpoint
-    once, before the stage does any work. Other URIs (sqlite, databricks) are not probed.
+
+def check_reachable(uri: str, timeout: float = 5.0) -> None:
+    """Raise at once if ``uri`` is not a usable tracking URI or its server does not answer.
+
+    MLflow's own client retries for minutes; for an http(s) URI this asks the server's
+    ``/health`` endpoint once, before the stage does any work. Databases and Databricks
+    are not probed.
 
     Raises
     ------
     TrackingUnavailableError
         Naming the URI, the reason and how to fall back to the local store.
     """
+    fallback = (
+        "unset MLFLOW_TRACKING_URI and set mlflow.tracking_uri: sqlite:///mlflow.db in "
+        "params.yaml; then run dvc repro again"
+    )
+    if not uri.startswith(SCHEMES):
+        raise TrackingUnavailableError(
+            f"tracking URI {uri!r} (from MLFLOW_TRACKING_URI or mlflow.tracking_uri) is not "
+            f"one of {', '.join(SCHEMES)}: give the http(s):// address of an mlflow server, "
+            f"or track locally: {fallback}"
+        )
     if not uri.startswith(("http://", "https://")):
         return
     try:
-        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout) as response:
-            if response.status == 200:
-                return
-            reason = f"/health answered HTTP {response.status}"
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout):
+            return
+    except urllib.error.HTTPError as exc:
+        reason = f"its /health answered HTTP {exc.code}: is it an MLflow tracking server?"
     except (OSError, ValueError) as exc:
         reason = str(getattr(exc, "reason", exc))
     raise TrackingUnavailableError(
         f"MLflow tracking server {uri} is unreachable ({reason}). Start it (mlflow server), "
-        "or track locally for now: unset MLFLOW_TRACKING_URI and set mlflow.tracking_uri: "
-        "sqlite:///mlflow.db in params.yaml; then run dvc repro again"
+        f"or track locally for now: {fallback}"
     )
 
 
