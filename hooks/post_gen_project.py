@@ -98,20 +98,14 @@ prune()
 drafted = draft_suite() if OWN_CSV else True
 if INIT:
     init_repositories()
+plugin = next((scheme for scheme in PLUGINS if REMOTE.startswith(f"{scheme}://")), None)
 steps = [
     "cd {{ cookiecutter.project_slug }}",
     'pip install -e ".[dev,deep]"' if DEEP else 'pip install -e ".[dev]"',
-    next(
-        (
-            f'pip install -e ".[{scheme}]"  # DVC plug-in for the remote'
-            for scheme in PLUGINS
-            if REMOTE.startswith(f"{scheme}://")
-        ),
-        "review expectations/ (the drafted suite), then commit it" if OWN_CSV and drafted else "",
-        "" if drafted else f"fix params.yaml, then: python -m {MODULE} init-suite",
-        "dvc repro" if INIT else "git init && dvc init && dvc repro",
-        "",
-    ),
+    f'pip install -e ".[{plugin}]"  # DVC plug-in for the remote' if plugin else "",
+    "review expectations/ (the drafted suite), then commit it" if OWN_CSV and drafted else "",
+    "" if drafted else f"fix params.yaml, then: python -m {MODULE} init-suite",
+    "dvc repro" if INIT else "git init && dvc init && dvc repro",
     "dvc push  # data and models to the remote" if REMOTE else "",
     "mlflow ui --backend-store-uri sqlite:///mlflow.db"
     if "{{ cookiecutter.mlflow_tracking_uri }}".startswith("sqlite")

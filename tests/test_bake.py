@@ -225,6 +225,14 @@ def test_a_dvc_remote_folder_becomes_the_default_remote_resolved_from_the_shell(
     assert "baked with a default\nremote, `storage`" in readme
 
 
+def test_a_cloud_remote_names_its_dvc_plug_in_in_the_next_steps(cookies, capfd):
+    project = bake(cookies, dvc_remote="s3://team-bucket/dvc")
+    assert "url = s3://team-bucket/dvc" in (project / ".dvc/config").read_text()
+    out = capfd.readouterr().out
+    assert 'pip install -e ".[s3]"' in out and "dvc push" in out
+    assert '"dvc-s3"' in (project / "pyproject.toml").read_text()
+
+
 def test_own_csv_that_cannot_be_drafted_keeps_the_project_and_says_why(
     cookies, tmp_path, monkeypatch, capfd
 ):
