@@ -1,6 +1,8 @@
-"""Prune the files of options not chosen; copy the user's CSV; initialise git and DVC."""
+"""Prune the files of options not chosen; copy the user's CSV; record the template;
+initialise git and DVC."""
 
 import importlib
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +14,9 @@ DATA_FILE = "{{ cookiecutter.__data_file }}"
 OWN_CSV = "{{ cookiecutter.data_source }}" == "own_csv"
 INIT = "{{ cookiecutter.init_git_and_dvc }}" == "True"
 DEEP = "{{ cookiecutter.include_deep_stage }}" == "True"
+GITHUB = "{{ cookiecutter.github_actions }}" == "True"
+# cruft renders the template into a scratch folder to compute an update: files only there.
+REPO_DIR = r"""{{ cookiecutter._repo_dir | default("") }}"""
 MODULE = "{{ cookiecutter.module_name }}"
 REMOTE = r"""{{ cookiecutter.dvc_remote }}""".strip()
 PLUGINS = ("s3", "gs", "azure", "ssh")  # remote URL schemes, each a pyproject extra
@@ -31,12 +36,32 @@ def prune() -> None:
         if f"{name}.csv" != DATA_FILE or OWN_CSV:
             Path("data/raw", f"{name}.csv").unlink()
             Path("expectations", f"{name}.json").unlink()
+    if not GITHUB:
+        shutil.rmtree(".github")
     if not DEEP:
         Path("src", MODULE, "stages", "deep.py").unlink()
         Path("tests", "test_deep.py").unlink()
-    if OWN_CSV:
+    if OWN_CSV and REPO_DIR:
         answer = Path(r"""{{ cookiecutter.csv_path }}""".strip()).expanduser()
         shutil.copyfile(Path(os.environ.get("PWD", "."), answer), Path("data/raw", DATA_FILE))
+
+
+def record_template() -> None:
+    """Write .cruft.json (template, its git commit, the answers): `cruft update` then
+    brings newer template versions into this project."""
+    template = r"""{{ cookiecutter._template | default("") }}"""
+    repo = Path(os.environ.get("PWD", "."), REPO_DIR).resolve()
+    local = Path(os.environ.get("PWD", "."), template).expanduser().exists()
+    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True)
+    record = {
+        "template": str(repo) if local else template,
+        "commit": commit.stdout.decode().strip() or None,
+        "checkout": None,
+        "context": {"cookiecutter": json.loads(r"""{{ cookiecutter | jsonify }}""")},
+        "directory": None,
+        "skip": ["data", "expectations"],
+    }
+    Path(".cruft.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
 def init_repositories() -> None:
@@ -95,6 +120,9 @@ def draft_suite() -> bool:
 
 
 prune()
+if not REPO_DIR:
+    sys.exit(0)
+record_template()
 drafted = draft_suite() if OWN_CSV else True
 if INIT:
     init_repositories()

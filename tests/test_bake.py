@@ -19,6 +19,7 @@ MODULE_FILES = [
     "__init__.py",
     "__main__.py",
     "candidates.py",
+    "check.py",
     "checks.py",
     "config.py",
     "data.py",
@@ -55,6 +56,8 @@ def expected_files(task: str, deep: bool, git: bool, module: str = "tabular_base
     table = TABLES[task]
     files = {
         ".gitignore",
+        ".pre-commit-config.yaml",
+        ".github/workflows/ci.yml",
         "README.md",
         "dvc.yaml",
         "params.yaml",

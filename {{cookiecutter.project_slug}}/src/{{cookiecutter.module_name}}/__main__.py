@@ -40,6 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
         "init-suite", help="draft an expectation suite from the raw table, for review"
     )
     draft.add_argument("--force", action="store_true", help="overwrite an existing suite")
+    gate = commands.add_parser(
+        "check",
+        help="regression gate: is the current champion significantly worse than a reference?",
+    )
+    gate.add_argument(
+        "--against",
+        metavar="REF",
+        help="a git revision, or 'champion' (the MLflow alias); default: check.reference",
+    )
     return parser
 
 
@@ -50,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         params = load_params()
         if args.command == "init-suite":
             importlib.import_module(f"{__package__}.suite").run(params, force=args.force)
+        elif args.command == "check":
+            importlib.import_module(f"{__package__}.check").run(params, against=args.against)
         else:
             importlib.import_module(f"{__package__}.stages.{args.command}").run(params)
     except StageError as exc:

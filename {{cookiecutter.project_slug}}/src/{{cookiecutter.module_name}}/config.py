@@ -129,6 +129,13 @@ class CompareParams(_Section):
     register_champion: bool
 
 
+class CheckParams(_Section):
+    """The regression gate (``python -m <package> check``)."""
+
+    reference: str = Field(min_length=1)
+    max_loss: float = Field(ge=0)
+
+
 class MlflowParams(_Section):
     """Tracking: ``MLFLOW_TRACKING_URI`` in the environment wins over ``tracking_uri``."""
 
@@ -145,6 +152,7 @@ class Params(_Section):
     baseline: BaselineParams
     deep: DeepParams | None = None
     compare: CompareParams
+    check: CheckParams
     mlflow: MlflowParams
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from tqdm import tqdm
 
 #: Counts held in memory at once by the bootstrap (resamples x rows).
 MAX_CELLS = 10_000_000
@@ -239,7 +240,9 @@ def paired_bootstrap(
     strata = strata[order]
     ones = np.ones((1, len(strata)), dtype=np.float32)
     diffs: dict[str, list[np.ndarray]] = {name: [] for name in candidates}
-    for counts in [ones, *resample_counts(strata, n_resamples, seed)]:
+    batches = resample_counts(strata, n_resamples, seed)
+    progress = tqdm(batches, desc="paired bootstrap", unit="batch", disable=None, leave=False)
+    for counts in [ones, *progress]:
         ref = ref_score(counts)
         for name, score in scores.items():
             diffs[name].append(direction * (score(counts) - ref))
@@ -254,6 +257,27 @@ def paired_bootstrap(
             confidence=confidence[name],
         )
     return intervals
+
+
+def bootstrap_interval(
+    prepared: Prepared,
+    metric: Callable[[Prepared], Scorer],
+    strata: np.ndarray,
+    *,
+    n_resamples: int,
+    confidence: float,
+    seed: int,
+) -> Interval:
+    """Percentile interval of one model's metric (``gain`` holds the full-split value).
+
+    Same resampling as :func:`paired_bootstrap`; for the end-of-run summary.
+    """
+    score = metric(prepared)
+    values = np.concatenate([score(c) for c in resample_counts(strata, n_resamples, seed)])
+    alpha = 1 - confidence
+    lower, upper = np.quantile(values, [alpha / 2, 1 - alpha / 2])
+    value = float(score(np.ones((1, len(strata)), dtype=np.float32))[0])
+    return Interval(gain=value, lower=float(lower), upper=float(upper), confidence=confidence)
 
 
 def _take(prepared: Prepared, rows: np.ndarray) -> Prepared:

@@ -26,7 +26,15 @@ from ..errors import StageError
 from ..metrics import GREATER_IS_BETTER, PROBA_PREFIX, evaluate, positive_class, proba_columns
 from ..model_card import render_model_card
 from ..outputs import write_csv, write_json, write_text
-from ..stats import Prepared, delong, mcnemar, paired_bootstrap, weighted_metric
+from ..stats import (
+    Interval,
+    Prepared,
+    bootstrap_interval,
+    delong,
+    mcnemar,
+    paired_bootstrap,
+    weighted_metric,
+)
 
 
 def check_same_rows(candidates: list[tuple[Candidate, pd.DataFrame]], test_ids: pd.Series) -> None:
@@ -80,10 +88,7 @@ def paired_statistics(
         classification, ``mcnemar_p`` (with the disagreement counts) and, for binary
         tasks, the DeLong interval of the ROC AUC difference.
     """
-    ref = prepare(reference, task)
-    classes = [c.removeprefix(PROBA_PREFIX) for c in proba_columns(reference)]
-    pos = classes.index(positive_class(classes, positive)) if task == "binary" else None
-    strata = ref.truth if task != "regression" else np.zeros(len(ref.truth), dtype=int)
+    ref, pos, strata = _prepare_with_strata(reference, task, positive)
     adjusted = 1 - (1 - p.confidence) / max(1, len(challengers))
     prepared = {name: prepare(predictions, task) for name, predictions in others.items()}
     intervals = paired_bootstrap(
@@ -118,6 +123,32 @@ def paired_statistics(
             }
         results[name] = entry
     return results
+
+
+def _prepare_with_strata(
+    predictions: pd.DataFrame, task: str, positive: str | None
+) -> tuple[Prepared, int | None, np.ndarray]:
+    """Prepared predictions, the positive class's column (binary) and the bootstrap strata."""
+    prepared = prepare(predictions, task)
+    classes = [c.removeprefix(PROBA_PREFIX) for c in proba_columns(predictions)]
+    pos = classes.index(positive_class(classes, positive)) if task == "binary" else None
+    strata = prepared.truth if task != "regression" else np.zeros(len(prepared.truth), dtype=int)
+    return prepared, pos, strata
+
+
+def champion_interval(
+    predictions: pd.DataFrame, task: str, p: CompareParams, positive: str | None
+) -> Interval:
+    """The champion's primary metric on the test split with its bootstrap interval."""
+    prepared, pos, strata = _prepare_with_strata(predictions, task, positive)
+    return bootstrap_interval(
+        prepared,
+        weighted_metric(p.primary_metric, task, pos),
+        strata,
+        n_resamples=p.bootstrap_resamples,
+        confidence=p.confidence,
+        seed=p.seed,
+    )
 
 
 def choose_champion(
@@ -181,7 +212,13 @@ def run(params: Params) -> dict[str, Path]:
         table = comparison_table(candidates, frames, statistics, params)
         write_outputs(table, statistics, champion, reason, params, deep)
         _track(table, candidates, champion, reason, params)
-    print(f"Champion: {champion}. {reason}. Model card: {paths.MODEL_CARD}")
+    value = champion_interval(frames[champion], task, p, params.data.positive_class)
+    print(
+        f"Champion: {champion}, {p.primary_metric} {value.gain:.4f} "
+        f"({value.confidence:.0%} CI [{value.lower:.4f}, {value.upper:.4f}], "
+        f"{len(frames[champion])} test rows).\nWhy: {reason}.\n"
+        f"Report: {paths.COMPARE_TABLE}; model card: {paths.MODEL_CARD}"
+    )
     return {"metrics": paths.COMPARE_METRICS, "table": paths.COMPARE_TABLE}
 
 

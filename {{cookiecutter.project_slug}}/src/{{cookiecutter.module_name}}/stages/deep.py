@@ -153,7 +153,7 @@ def build_model(task: str, n_features: int, classes: list[str] | None, p: DeepPa
         callbacks=[EarlyStopping(patience=p.patience, load_best=True)],
         iterator_train__shuffle=True,
         device="cuda" if torch.cuda.is_available() else "cpu",
-        verbose=0,
+        verbose=1,  # one line per epoch: losses, time, early-stopping progress
         **extra,
     )
     if classification:

@@ -229,6 +229,10 @@ def run(params: Params) -> dict[str, Path]:
         suite_path = params.validate_.suite
         suite = load_suite(suite_path)
         frame = load_table(params.data)
+        print(
+            f"validate: {len(frame):,} rows x {frame.shape[1]} columns of {params.data.path} "
+            f"against {len(suite.expectations)} expectations of {suite_path}, then table checks"
+        )
         result = validate_frame(frame, suite)
         expectations = [describe(outcome, frame) for outcome in result["results"]]
         findings = check_params_table(frame, params)

@@ -1,0 +1,178 @@
+"""Command ``check``: the regression gate for pull requests and CI.
+
+Compares the current champion (``reports/compare/metrics.json`` and its test predictions)
+with a reference: the champion committed on a git revision (``check.reference``, default
+``main``) or, with ``--against champion``, the model holding the MLflow alias
+``champion``, re-scored on the current test split. Where both have predictions for the
+same test rows, the gain gets the same paired bootstrap interval as ``compare``
+(:func:`.stages.compare.paired_statistics`); otherwise only the point values are compared.
+
+The change is a regression, and the command exits 1, when the primary metric got worse by
+more than ``check.max_loss`` and, with an interval, significantly so (its upper bound is
+below zero). A Markdown summary is printed and, under GitHub Actions, appended to the job
+summary (``$GITHUB_STEP_SUMMARY``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import paths, tracking
+from .candidates import Candidate, predict_test, read_candidates
+from .config import Params
+from .data import features_and_target
+from .errors import StageError
+from .metrics import PROBA_PREFIX, evaluate, positive_class, proba_columns, sign
+
+
+class RegressionError(StageError):
+    """The current champion is significantly worse than the reference."""
+
+
+def _git_show(revision: str, path: Path) -> bytes | None:
+    done = subprocess.run(
+        ["git", "show", f"{revision}:{path.as_posix()}"], capture_output=True, check=False
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def reference_from_git(revision: str, name: str) -> tuple[float, pd.DataFrame | None] | None:
+    """The champion's primary metric committed on ``revision``, and its test predictions.
+
+    Metrics come from git; predictions (DVC outputs) from the DVC cache or remote through
+    :func:`dvc.api.read` when available, else None. Returns None if ``revision`` has no
+    comparison metrics.
+    """
+    raw = _git_show(revision, paths.COMPARE_METRICS)
+    if raw is None:
+        return None
+    metrics = json.loads(raw)
+    champion = metrics["champion"]
+    value = float(metrics["candidates"][champion][metrics["primary_metric"]])
+    predictions = None
+    for card in ("baseline", "deep"):
+        path = paths.CANDIDATES_DIR / card / f"{champion}.parquet"
+        try:
+            import dvc.api
+
+            data = dvc.api.read(path.as_posix(), rev=revision, mode="rb")
+        except Exception:  # not in this revision's outputs, or not in any cache
+            continue
+        predictions = pd.read_parquet(io.BytesIO(data))
+        break
+    return value, predictions
+
+
+def reference_from_registry(params: Params, classes: list[str] | None) -> pd.DataFrame:
+    """Predictions of the registered ``champion`` model on the current test split.
+
+    Raises
+    ------
+    StageError
+        If the tracking store has no model with that alias.
+    """
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    mlflow.set_tracking_uri(tracking.tracking_uri(params))
+    uri = f"models:/{params.mlflow.experiment}@champion"
+    try:
+        model = mlflow.sklearn.load_model(uri)
+    except MlflowException as exc:
+        raise StageError(f"{uri}: cannot load the registered champion ({exc})") from exc
+    test = pd.read_parquet(paths.TEST)
+    X, y = features_and_target(test, params.data.target, params.data.task)
+    return predict_test(model, X, test[paths.ROW_ID], y, classes)
+
+
+def verdict(params: Params, before: float, after: float, stats: dict[str, Any] | None) -> str:
+    """``pass`` or ``regression``, with the reason (see the module docstring)."""
+    metric, max_loss = params.compare.primary_metric, params.check.max_loss
+    loss = sign(metric) * (before - after)
+    if stats is None:
+        if loss > max_loss:
+            return f"regression: {metric} worse by {loss:.4f} > check.max_loss (no interval)"
+        return f"pass: {metric} loss {loss:+.4f} within check.max_loss {max_loss} (no interval)"
+    if loss > max_loss and stats["upper"] < 0:
+        return (
+            f"regression: {metric} worse by {loss:.4f} > check.max_loss {max_loss}, "
+            f"and the whole interval is below zero"
+        )
+    return f"pass: no significant loss of {metric} beyond check.max_loss {max_loss}"
+
+
+def summary_table(
+    metric: str, reference: str, before: float, after: float, stats: dict | None, text: str
+) -> str:
+    """The Markdown summary: metric, before, after, interval and verdict."""
+    interval = (
+        f"[{stats['lower']:+.4f}, {stats['upper']:+.4f}] ({stats['confidence']:.0%})"
+        if stats
+        else "n/a (no paired predictions)"
+    )
+    return (
+        f"### Regression gate against {reference}\n\n"
+        "| metric | before | after | gain, interval | verdict |\n|---|---|---|---|---|\n"
+        f"| {metric} | {before:.4f} | {after:.4f} | {after - before:+.4f}, {interval} "
+        f"| {text} |\n"
+    )
+
+
+def run(params: Params, against: str | None = None) -> None:
+    """Compare the current champion with the reference; print the summary.
+
+    Raises
+    ------
+    RegressionError
+        After printing the summary, if the change is a regression.
+    StageError
+        If there are no current comparison metrics (run ``dvc repro`` first).
+    """
+    from .stages.compare import paired_statistics
+
+    if not paths.COMPARE_METRICS.exists():
+        raise StageError(f"{paths.COMPARE_METRICS} not found: run dvc repro first")
+    current = json.loads(paths.COMPARE_METRICS.read_text(encoding="utf-8"))
+    metric, champion = current["primary_metric"], current["champion"]
+    after = float(current["candidates"][champion][metric])
+    found: dict[str, tuple[Candidate, pd.DataFrame]] = {
+        c.name: (c, frame) for c, frame in read_candidates()
+    }
+    ours = found[champion][1]
+    reference = against or params.check.reference
+    task = params.data.task
+    classes = (
+        None
+        if task == "regression"
+        else [c.removeprefix(PROBA_PREFIX) for c in proba_columns(ours)]
+    )
+    positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
+    if reference == "champion":
+        theirs: pd.DataFrame | None = reference_from_registry(params, classes)
+        before = evaluate(theirs, task, positive)[metric]
+    else:
+        committed = reference_from_git(reference, champion)
+        if committed is None:
+            print(f"No {paths.COMPARE_METRICS} on {reference}: nothing to compare against.")
+            return
+        before, theirs = committed
+    stats = None
+    if theirs is not None and theirs[paths.ROW_ID].tolist() == ours[paths.ROW_ID].tolist():
+        stats = paired_statistics(
+            theirs, {"current": ours}, set(), task, params.compare, params.data.positive_class
+        )["current"]
+    text = verdict(params, before, after, stats)
+    report = summary_table(metric, reference, before, after, stats, text)
+    print(report)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with Path(os.environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
+            handle.write(report + "\n")
+    if text.startswith("regression"):
+        raise RegressionError(text)
