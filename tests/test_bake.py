@@ -55,6 +55,7 @@ def expected_files(task: str, deep: bool, git: bool, module: str = "tabular_base
     """The files a bake must contain (``.git/`` excluded), written out by hand."""
     table = TABLES[task]
     files = {
+        ".cruft.json",
         ".gitignore",
         ".pre-commit-config.yaml",
         ".github/workflows/ci.yml",
@@ -234,6 +235,7 @@ def test_a_cloud_remote_names_its_dvc_plug_in_in_the_next_steps(cookies, capfd):
     out = capfd.readouterr().out
     assert 'pip install -e ".[s3]"' in out and "dvc push" in out
     assert '"dvc-s3"' in (project / "pyproject.toml").read_text()
+    assert 'pip install -e ".[dev,s3]"' in (project / ".github/workflows/ci.yml").read_text()
 
 
 def test_own_csv_that_cannot_be_drafted_keeps_the_project_and_says_why(

@@ -46,6 +46,8 @@ def test_the_regression_gate_passes_a_rerun_and_fails_a_degraded_model(cookies, 
     assert "| roc_auc | 0.99" in unchanged.stdout and "pass" in unchanged.stdout
     assert "[+0.0000, +0.0000]" in unchanged.stdout  # paired: same predictions
     assert "Regression gate against main" in summary.read_text()
+    typo = gate(project, "--against", "no-such-branch")
+    assert typo.returncode == 1 and "unknown git revision 'no-such-branch'" in typo.stderr
 
     params = yaml.safe_load((project / "params.yaml").read_text())
     columns = pd.read_csv(project / "data/raw/breast_cancer.csv", nrows=0).columns

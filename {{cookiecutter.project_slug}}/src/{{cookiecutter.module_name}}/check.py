@@ -49,7 +49,22 @@ def reference_from_git(revision: str, name: str) -> tuple[float, pd.DataFrame | 
     Metrics come from git; predictions (DVC outputs) from the DVC cache or remote through
     :func:`dvc.api.read` when available, else None. Returns None if ``revision`` has no
     comparison metrics.
+
+    Raises
+    ------
+    StageError
+        If ``revision`` is not a git revision of this repository.
     """
+    known = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
+        capture_output=True,
+        check=False,
+    )
+    if known.returncode != 0:
+        raise StageError(
+            f"unknown git revision {revision!r}: give a branch, tag or commit with --against, "
+            "or set check.reference in params.yaml (in CI, fetch it: fetch-depth: 0)"
+        )
     raw = _git_show(revision, paths.COMPARE_METRICS)
     if raw is None:
         return None
@@ -160,7 +175,7 @@ def run(params: Params, against: str | None = None) -> None:
     else:
         committed = reference_from_git(reference, champion)
         if committed is None:
-            print(f"No {paths.COMPARE_METRICS} on {reference}: nothing to compare against.")
+            _report(f"No {paths.COMPARE_METRICS} on {reference}: nothing to compare against.\n")
             return
         before, theirs = committed
     stats = None
@@ -170,9 +185,14 @@ def run(params: Params, against: str | None = None) -> None:
         )["current"]
     text = verdict(params, before, after, stats)
     report = summary_table(metric, reference, before, after, stats, text)
-    print(report)
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        with Path(os.environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
-            handle.write(report + "\n")
+    _report(report)
     if text.startswith("regression"):
         raise RegressionError(text)
+
+
+def _report(markdown: str) -> None:
+    """Print, and append to the GitHub Actions job summary when there is one."""
+    print(markdown)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with Path(os.environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")

@@ -219,6 +219,12 @@ def run(params: Params) -> dict[str, Path]:
         f"{len(frames[champion])} test rows).\nWhy: {reason}.\n"
         f"Report: {paths.COMPARE_TABLE}; model card: {paths.MODEL_CARD}"
     )
+    if champion == "dummy":
+        print(
+            "Warning: the champion is the dummy floor: no model beats guessing. Check the "
+            "features (data.drop_columns) and the data; python -m "
+            f"{__package__.split('.')[0]} check compares with the committed champion."
+        )
     return {"metrics": paths.COMPARE_METRICS, "table": paths.COMPARE_TABLE}
 
 
