@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from . import paths, tracking
-from .candidates import Candidate, predict_test, read_candidates
+from .candidates import predict_test, read_candidates
 from .config import Params
 from .data import features_and_target
 from .errors import StageError
@@ -157,10 +157,7 @@ def run(params: Params, against: str | None = None) -> None:
     current = json.loads(paths.COMPARE_METRICS.read_text(encoding="utf-8"))
     metric, champion = current["primary_metric"], current["champion"]
     after = float(current["candidates"][champion][metric])
-    found: dict[str, tuple[Candidate, pd.DataFrame]] = {
-        c.name: (c, frame) for c, frame in read_candidates()
-    }
-    ours = found[champion][1]
+    ours = next(frame for c, frame in read_candidates() if c.name == champion)
     reference = against or params.check.reference
     task = params.data.task
     classes = (

@@ -61,6 +61,10 @@ def load_suite(path: Path) -> Any:
     return suite
 
 
+#: Rows from which validation shows progress bars.
+LARGE_TABLE = 100_000
+
+
 def validate_frame(frame: pd.DataFrame, suite: Any) -> dict[str, Any]:
     """Validate a DataFrame against a suite in an ephemeral GX context.
 
@@ -78,7 +82,8 @@ def validate_frame(frame: pd.DataFrame, suite: Any) -> dict[str, Any]:
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    # GX's own progress bars only where validation takes a while.
+    context.variables.progress_bars = ProgressBarsConfig(globally=len(frame) >= LARGE_TABLE)
     batch = (
         context.data_sources.add_pandas("raw")
         .add_dataframe_asset("table")
