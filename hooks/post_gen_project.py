@@ -1,142 +1,145 @@
-"""Prune the files of options not chosen; copy the user's CSV; record the template;
-initialise git and DVC."""
+"""Prune the files of options not chosen; copy the user's CSV; record the template; set up
+git and DVC with the project's own commands when this Python has what they need, else print
+the exact commands that finish the setup. The answers are read as data, never as code."""
 
-import importlib
+import importlib.util
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+ANSWERS = json.loads({{cookiecutter | tojson | tojson}})  # noqa: F821 (rendered: a JSON string)
 SAMPLES = ("breast_cancer", "wine", "diabetes")
-DATA_FILE = "{{ cookiecutter.__data_file }}"
-OWN_CSV = "{{ cookiecutter.data_source }}" == "own_csv"
-INIT = "{{ cookiecutter.init_git_and_dvc }}" == "True"
-DEEP = "{{ cookiecutter.include_deep_stage }}" == "True"
-GITHUB = "{{ cookiecutter.github_actions }}" == "True"
-# cruft renders the template into a scratch folder to compute an update: files only there.
-REPO_DIR = r"""{{ cookiecutter._repo_dir | default("") }}"""
-MODULE = "{{ cookiecutter.module_name }}"
-REMOTE = r"""{{ cookiecutter.dvc_remote }}""".strip()
+DATA_FILE = ANSWERS["__data_file"]
+OWN_CSV = ANSWERS["data_source"] == "own_csv"
+MODULE = ANSWERS["module_name"]
+REMOTE = ANSWERS["__remote_url"]
 PLUGINS = ("s3", "gs", "azure", "ssh")  # remote URL schemes, each a pyproject extra
+# Absolute paths of the machine that baked: not part of the answers to record.
+LOCAL = {"__bake_dir", "__csv_file", "_output_dir", "_repo_dir"}
+# cruft renders the template into a scratch folder to compute an update: files only there.
+UPDATING = "_repo_dir" not in ANSWERS
+# Tools installed beside the Python running cookiecutter count even when not on PATH.
+PATH = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
-def run(*command: str) -> None:
-    """Run a command in the project, quietly; stop the bake with its output if it fails."""
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        sys.exit(f"`{' '.join(command)}` failed:\n{done.stdout}{done.stderr}")
+def yes(name: str) -> bool:
+    """A yes/no answer (a bool, or its text when given on the command line)."""
+    return str(ANSWERS[name]).strip().lower() in {"true", "yes", "y", "1", "on"}
 
 
 def prune() -> None:
-    """Keep only the chosen table and its suite."""
+    """Keep only the chosen table and its suite; copy the user's CSV."""
     for name in SAMPLES:
         if f"{name}.csv" != DATA_FILE or OWN_CSV:
             Path("data/raw", f"{name}.csv").unlink()
             Path("expectations", f"{name}.json").unlink()
-    if not GITHUB:
+    if not yes("github_actions"):
         shutil.rmtree(".github")
-    if not DEEP:
+    if not yes("include_deep_stage"):
         Path("src", MODULE, "stages", "deep.py").unlink()
         Path("tests", "test_deep.py").unlink()
-    if OWN_CSV and REPO_DIR:
-        answer = Path(r"""{{ cookiecutter.csv_path }}""".strip()).expanduser()
-        shutil.copyfile(Path(os.environ.get("PWD", "."), answer), Path("data/raw", DATA_FILE))
+    if OWN_CSV and not UPDATING:
+        shutil.copyfile(ANSWERS["__csv_file"], Path("data/raw", DATA_FILE))
 
 
 def record_template() -> None:
     """Write .cruft.json (template, its git commit, the answers): `cruft update` then
     brings newer template versions into this project."""
-    template = r"""{{ cookiecutter._template | default("") }}"""
-    repo = Path(os.environ.get("PWD", "."), REPO_DIR).resolve()
-    local = Path(os.environ.get("PWD", "."), template).expanduser().exists()
-    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True)
+    template = ANSWERS.get("_template", "")
+    started = Path(ANSWERS["__bake_dir"])  # where cookiecutter was started
+    repo = (started / ANSWERS["_repo_dir"]).resolve()
+    local = (started / Path(template).expanduser()).exists()
+    git = shutil.which("git", path=PATH)
+    head = ["rev-parse", "HEAD"]
+    commit = (
+        subprocess.run([git, "-C", repo, *head], capture_output=True, text=True) if git else None
+    )
     record = {
         "template": str(repo) if local else template,
-        "commit": commit.stdout.decode().strip() or None,
+        "commit": (commit.stdout.strip() if commit else "") or None,
         "checkout": None,
-        "context": {"cookiecutter": json.loads(r"""{{ cookiecutter | jsonify }}""")},
+        "context": {"cookiecutter": {k: v for k, v in ANSWERS.items() if k not in LOCAL}},
         "directory": None,
         "skip": ["data", "expectations"],
     }
     Path(".cruft.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
-def init_repositories() -> None:
-    """git init, dvc init (with the default remote, if given), dvc add of the raw table,
-    first commit."""
-    run("git", "init", "--quiet", "--initial-branch=main")
-    run("dvc", "init", "--quiet")
-    run("dvc", "config", "core.analytics", "false")
-    run("dvc", "config", "core.autostage", "true")
-    if REMOTE:
-        # A folder is resolved from where cookiecutter was started; URLs stay as given.
-        url = (
-            REMOTE
-            if "://" in REMOTE
-            else str(Path(os.environ.get("PWD", "."), Path(REMOTE).expanduser()).resolve())
-        )
-        run("dvc", "remote", "add", "--default", "storage", url)
-    run("dvc", "add", "--quiet", f"data/raw/{DATA_FILE}")
-    run("git", "add", "--all")
-    identity = []
-    if subprocess.run(["git", "config", "user.email"], capture_output=True).returncode != 0:
-        identity = [
-            "-c",
-            "user.name={{ cookiecutter.author_name }}",
-            "-c",
-            "user.email=author@example.com",
-        ]
-    run(
-        "git",
-        *identity,
-        "commit",
-        "--quiet",
-        "-m",
-        "Start from the baseline-first template",
+def project_command(*args: str) -> str | None:
+    """Run ``python -m <module> <args>`` in the project and show its output.
+
+    Returns None on success, else its error message (repeated at the end of the bake).
+    """
+    env = {**os.environ, "PATH": PATH, "PYTHONPATH": "src", "DVC_NO_ANALYTICS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", MODULE, *args], env=env, capture_output=True, text=True
+    )
+    print(done.stdout, end="")
+    print(done.stderr, end="", file=sys.stderr)
+    return None if done.returncode == 0 else done.stderr.strip() or f"{args[0]} failed"
+
+
+def can_run_project() -> bool:
+    """This Python has the project's own dependencies, and git and DVC are at hand."""
+    needed = ("pandas", "pydantic", "yaml", "sklearn")
+    tools = ("git", "dvc") if yes("init_git_and_dvc") else ()
+    return all(importlib.util.find_spec(name) for name in needed) and all(
+        shutil.which(tool, path=PATH) for tool in tools
     )
 
 
-def draft_suite() -> bool:
-    """Draft the expectation suite of the user's CSV with the project's own init-suite.
+def next_steps(drafted: bool, initialised: bool) -> list[str]:
+    """The exact commands that finish the setup and run the pipeline."""
+    extras = "dev,deep" if yes("include_deep_stage") else "dev"
+    plugin = next((scheme for scheme in PLUGINS if REMOTE.startswith(f"{scheme}://")), None)
+    if plugin:
+        extras += f",{plugin}"
+    init = f"python -m {MODULE} init-repo" + (f" --remote {shlex.quote(REMOTE)}" if REMOTE else "")
+    steps = [f"cd {ANSWERS['project_slug']}", f'pip install -e ".[{extras}]"']
+    if OWN_CSV and not drafted:
+        steps.append(f"python -m {MODULE} init-suite   # drafts expectations/, then review it")
+    if not initialised:
+        steps.append(f"{init}   # git init, dvc init, dvc add of the raw table, first commit")
+    steps.append("dvc repro")
+    if REMOTE:
+        steps.append("dvc push  # data and models to the remote")
+    uri = ANSWERS["mlflow_tracking_uri"]
+    steps.append(
+        "mlflow ui --backend-store-uri sqlite:///mlflow.db"
+        if uri.startswith("sqlite")
+        else f"open {uri} (the tracking server)"
+    )
+    return steps
 
-    A CSV that cannot be drafted as configured (another separator or encoding, a wrong
-    target name) keeps the project: the message says which params.yaml setting to change.
-    """
-    sys.path.insert(0, "src")
-    try:
-        config = importlib.import_module(f"{MODULE}.config")
-        suite = importlib.import_module(f"{MODULE}.suite")
-    except ImportError:
-        return False
-    try:
-        suite.run(config.load_params())
-    except Exception as error:  # a StageError: its message names the column and setting
-        print(f"Could not draft the expectation suite of {DATA_FILE}: {error}")
-        return False
-    return True
+
+def main() -> None:
+    """Prune, record, set up what this environment allows, print what is left to do."""
+    prune()
+    if UPDATING:
+        return
+    record_template()
+    drafted = initialised = False
+    errors: list[str | None] = []
+    if can_run_project():
+        draft_error = project_command("init-suite") if OWN_CSV else None
+        drafted = not OWN_CSV or Path("expectations", f"{Path(DATA_FILE).stem}.json").exists()
+        init_error = None
+        if yes("init_git_and_dvc"):
+            init_error = project_command("init-repo", *(["--remote", REMOTE] if REMOTE else []))
+            initialised = init_error is None
+        errors = [draft_error, init_error]
+    elif OWN_CSV or yes("init_git_and_dvc"):
+        skipped = ["drafting the expectation suite"] if OWN_CSV else []
+        skipped += ["setting up git and DVC"] if yes("init_git_and_dvc") else []
+        missing = "git" if not shutil.which("git", path=PATH) else "DVC or the project's packages"
+        print(f"Baked without {' and '.join(skipped)}: {missing} not installed here.")
+    for error in filter(None, errors):
+        print(f"Fix this first, then run the command below again:\n  {error}")
+    print("Project ready. Next:\n  " + "\n  ".join(next_steps(drafted, initialised)))
 
 
-prune()
-if not REPO_DIR:
-    sys.exit(0)
-record_template()
-drafted = draft_suite() if OWN_CSV else True
-if INIT:
-    init_repositories()
-plugin = next((scheme for scheme in PLUGINS if REMOTE.startswith(f"{scheme}://")), None)
-steps = [
-    "cd {{ cookiecutter.project_slug }}",
-    'pip install -e ".[dev,deep]"' if DEEP else 'pip install -e ".[dev]"',
-    f'pip install -e ".[{plugin}]"  # DVC plug-in for the remote' if plugin else "",
-    "review expectations/ (the drafted suite), then commit it" if OWN_CSV and drafted else "",
-    "" if drafted else f"fix params.yaml, then: python -m {MODULE} init-suite",
-    "dvc repro" if INIT else "git init && dvc init && dvc repro",
-    "dvc push  # data and models to the remote" if REMOTE else "",
-    "mlflow ui --backend-store-uri sqlite:///mlflow.db"
-    if "{{ cookiecutter.mlflow_tracking_uri }}".startswith("sqlite")
-    else "open {{ cookiecutter.mlflow_tracking_uri }} (the tracking server)",
-]
-print("Project ready. Next:\n  " + "\n  ".join(step for step in steps if step))
+main()

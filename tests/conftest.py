@@ -86,3 +86,22 @@ def bake(cookies, **context: object) -> Path:
     result = cookies.bake(extra_context=context)
     assert result.exit_code == 0, result.exception
     return Path(result.project_path)
+
+
+def venv_on_top(folder: Path) -> Path:
+    """A new virtual environment that sees this test venv's packages (a ``.pth`` file) and
+    installs into its own prefix; nothing comes from the machine's base Python.
+
+    Returns the new environment's ``python``.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", folder], check=True)
+    python = folder / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = [p for p in sys.path if p.endswith("site-packages") and p.startswith(sys.prefix)]
+    Path(purelib, "test-venv.pth").write_text("\n".join(ours) + "\n")
+    return python

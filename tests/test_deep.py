@@ -96,6 +96,17 @@ def test_policy_always_trains_the_mlp_which_does_not_beat_the_baseline(deep_proj
     assert "**mlp** (challenger)" in card and "## Champion\n**linear**" in card
 
 
+def test_changing_deep_settings_never_reruns_the_baseline(deep_project):
+    params = deep_project / "params.yaml"
+    text = params.read_text()
+    params.write_text(text.replace("  patience: 15", "  patience: 16"))
+    try:
+        status = json.loads(run_in(deep_project, "dvc", "status", "--json").stdout)
+    finally:
+        params.write_text(text)
+    assert set(status) == {"params", "deep"}
+
+
 def test_identical_params_data_and_seed_give_identical_results(deep_project):
     before = compare_metrics(deep_project)
     statistics_before = statistics(deep_project)
@@ -123,7 +134,7 @@ def test_the_mlp_is_promoted_only_where_the_truth_favours_it(
 ):
     csv = tmp_path / "table.csv"
     table().to_csv(csv, index=False)
-    monkeypatch.setenv("PWD", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
     project = bake(
         cookies,
         include_deep_stage=True,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import TEMPLATE, bake, project_env, run_in
+from conftest import TEMPLATE, bake, project_env, run_in, venv_on_top
 
 GATE = [sys.executable, "-m", "tabular_baseline", "check"]
 WEAK_COLUMNS = {"mean fractal dimension", "texture error", "smoothness error", "symmetry error"}
@@ -60,6 +60,22 @@ def test_the_regression_gate_passes_a_rerun_and_fails_a_degraded_model(cookies, 
     assert "regression: roc_auc worse by" in degraded.stdout
     assert "error: check: regression" in degraded.stderr
 
+    # A new primary metric is compared with the reference's value of that same metric.
+    committed = json.loads(
+        subprocess.run(
+            ["git", "show", "main:reports/compare/metrics.json"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    main_accuracy = committed["candidates"][committed["champion"]]["accuracy"]
+    params["compare"]["primary_metric"] = "accuracy"
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run_in(project, "dvc", "repro")
+    switched = gate(project)
+    assert f"| accuracy | {main_accuracy:.4f} |" in switched.stdout
+
 
 @pytest.mark.parametrize("deep", [False, True])
 def test_the_workflow_validates_against_the_github_workflow_schema(cookies, deep):
@@ -100,10 +116,7 @@ def test_every_step_of_the_workflow_runs_locally_in_a_clone(cookies, tmp_path):
     checkout = tmp_path / "checkout"
     subprocess.run(["git", "clone", "-q", str(project), str(checkout)], check=True)
 
-    venv = tmp_path / "venv"  # a fresh interpreter prefix using the installed packages
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv], check=True
-    )
+    venv = venv_on_top(tmp_path / "venv").parents[1]  # a fresh prefix on the test venv
     workflow = yaml.safe_load((checkout / ".github/workflows/ci.yml").read_text())
     job = workflow["jobs"]["pipeline"]
     summary = tmp_path / "summary.md"
@@ -135,17 +148,26 @@ def test_every_step_of_the_workflow_runs_locally_in_a_clone(cookies, tmp_path):
     assert "[+0.0000, +0.0000]" in text  # the reference's predictions came from the remote
 
 
+@pytest.mark.parametrize("own_csv", [False, True], ids=["sample", "own-csv"])
 def test_a_template_update_applies_cleanly_to_a_project_baked_from_the_previous_commit(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, own_csv
 ):
-    """Bake from a template commit, move the template one commit on, `cruft update`."""
+    """Bake from a template commit, move the template one commit on, `cruft update`.
+
+    With an own CSV, the file answered at the bake is not where cruft renders the template.
+    """
     template = tmp_path / "template"
     shutil.copytree(TEMPLATE, template, ignore=shutil.ignore_patterns(".venv", "demo", ".git"))
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run([*git, "init", "-q", str(template)], check=True)
     subprocess.run([*git, "-C", str(template), "add", "-A"], check=True)
     subprocess.run([*git, "-C", str(template), "commit", "-qm", "previous"], check=True)
-    monkeypatch.setenv("PWD", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    own_answers = []
+    if own_csv:
+        rows = [f"{i % 11},{i % 4},{'yes' if (i * 7) % 10 < 4 else 'no'}" for i in range(120)]
+        (tmp_path / "churn.csv").write_text("\n".join(["visits,plan,churned", *rows]) + "\n")
+        own_answers = ["data_source=own_csv", "csv_path=churn.csv", "target_column=churned"]
     subprocess.run(
         [
             sys.executable,
@@ -155,12 +177,15 @@ def test_a_template_update_applies_cleanly_to_a_project_baked_from_the_previous_
             "-o",
             str(tmp_path / "out"),
             "template",
+            *own_answers,
         ],
         cwd=tmp_path,
         check=True,
         capture_output=True,
     )
     project = tmp_path / "out/tabular-baseline"
+    if own_csv:
+        (tmp_path / "churn.csv").unlink()
     record = json.loads((project / ".cruft.json").read_text())
     assert record["template"] == str(template)
     assert record["context"]["cookiecutter"]["task"] == "binary"
@@ -172,6 +197,10 @@ def test_a_template_update_applies_cleanly_to_a_project_baked_from_the_previous_
         ["git", "-C", str(template), "rev-parse", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
 
+    diff = subprocess.run(["cruft", "diff"], cwd=project, capture_output=True, text=True)
+    assert diff.returncode == 0, diff.stderr
+    # A sample bake is exactly its template's rendering; drafting edits an own CSV's params.
+    assert (diff.stdout == "") is not own_csv
     done = subprocess.run(
         ["cruft", "update", "--skip-apply-ask"], cwd=project, capture_output=True, text=True
     )

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TABLES, bake, run_in
+from conftest import TABLES, bake, project_env, run_in, venv_on_top
 
 pytestmark = pytest.mark.pipeline
 STAGES = ["validate", "split", "baseline", "compare"]
@@ -186,19 +185,139 @@ def test_corrupted_table_stops_at_validate_and_writes_no_model(cookies, corrupt)
 
 def test_the_project_installs_with_pip_install_editable(cookies, tmp_path):
     project = bake(cookies, init_git_and_dvc=False)
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], check=True)
+    python = venv_on_top(tmp_path / "venv")
     pip = subprocess.run(
-        [venv / "bin/python", "-m", "pip", "install", "--no-deps", "-q", "-e", "."],
+        [python, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-q", "-e", "."],
         cwd=project,
         capture_output=True,
         text=True,
     )
     assert pip.returncode == 0, pip.stderr
     helped = subprocess.run(
-        [venv / "bin/python", "-m", "tabular_baseline", "--help"],
+        [python, "-m", "tabular_baseline", "--help"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
     )
     assert helped.returncode == 0 and "init-suite" in helped.stdout
+
+
+def _width(project: Path, *command: str) -> tuple[int, str]:
+    """The widest line a command prints in a 400-column terminal, and its output."""
+    done = subprocess.run(
+        command,
+        cwd=project,
+        env={**project_env(project), "COLUMNS": "400"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return max(len(line) for line in done.stdout.splitlines()), done.stdout
+
+
+def test_dvc_metrics_show_fits_120_columns_and_the_detail_is_one_command_away(reproduced):
+    task, project, _ = reproduced
+    summary = json.loads((project / "reports/metrics.json").read_text())
+    candidates = {"dummy", "linear", "hgb"}
+    metric = "rmse" if task == "regression" else "roc_auc"
+    positive = {"positive_class"} if task == "binary" else set()
+    assert set(summary) == {"champion", "primary_metric", *candidates, *positive}
+    assert summary["primary_metric"] == metric and summary["champion"] in candidates
+    detail = compare_metrics(project)["candidates"]
+    assert all(summary[name] == detail[name][metric] for name in candidates)
+
+    width, shown = _width(project, "dvc", "metrics", "show")
+    assert width <= 120, shown
+    assert shown.splitlines()[0].split() == [
+        "Path",
+        *sorted({"champion", "primary_metric", *candidates, *positive}),
+    ]
+    # The README's command for every metric of every model, with the glob expanded.
+    files = sorted(
+        str(path.relative_to(project)) for path in project.glob("reports/*/metrics.json")
+    )
+    assert files == [f"reports/{stage}/metrics.json" for stage in ("baseline", "compare", "split")]
+    width, every = _width(project, "dvc", "metrics", "diff", "--all", "--targets", *files)
+    assert width <= 120, every
+    rows = {tuple(line.split()[:2]) for line in every.splitlines()}
+    for name in candidates:
+        for key, value in detail[name].items():
+            if value is not None:  # the reference has no interval: DVC skips nulls
+                assert ("reports/compare/metrics.json", f"candidates.{name}.{key}") in rows
+        assert ("reports/baseline/metrics.json", f"{name}.cv_{metric}_mean") in rows
+    assert ("reports/split/metrics.json", "test_rows") in rows
+
+
+def test_changing_compare_settings_reruns_only_compare_after_the_params_check(reproduced):
+    _, project, _ = reproduced
+    params = project / "params.yaml"
+    text = params.read_text()
+    params.write_text(text.replace("  bootstrap_resamples: 2000", "  bootstrap_resamples: 1000"))
+    try:
+        status = run_in(project, "dvc", "status", "--json").stdout
+    finally:
+        params.write_text(text)
+    assert set(json.loads(status)) == {"params", "compare"}
+
+
+def test_a_misspelt_param_gets_the_products_message_under_dvc_repro(cookies):
+    project = bake(cookies, task="binary")
+    params = project / "params.yaml"
+    text = params.read_text()
+    for typo, message in [
+        (
+            ("  test_size: 0.2", "  test_sizee: 0.2"),
+            "split.test_sizee: unknown key; did you mean 'test_size'?",
+        ),
+        (("\nsplit:\n", "\nsplitt:\n"), "splitt: unknown section; did you mean 'split'?"),
+    ]:
+        assert typo[0] in text
+        params.write_text(text.replace(*typo))
+        done = run_in(project, "dvc", "repro", check=False)
+        output = done.stdout + done.stderr
+        assert done.returncode != 0
+        assert message in output, output
+        assert "are missing" not in output
+        assert "Running stage 'params'" in output and "Running stage 'validate'" not in output
+    params.write_text(text)
+    assert not (project / "reports/validation").exists()
+
+
+def test_a_deleted_column_is_reported_once_and_the_committed_table_comes_back(cookies):
+    project = bake(cookies, task="binary")
+    raw = project / "data/raw" / f"{TABLES['binary']}.csv"
+    original = raw.read_bytes()
+    pd.read_csv(raw).drop(columns="mean area").to_csv(raw, index=False)
+    done = run_in(project, "dvc", "repro", check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    dvc_file = "data/raw/breast_cancer.csv.dvc"
+    assert run_in(project, "git", "status", "--porcelain", dvc_file).stdout.strip(), (
+        "DVC did not record the edited table: the restore commands are not needed"
+    )
+    line = (
+        "column 'mean area' is missing from data/raw/breast_cancer.csv; the suite expects it: "
+        "restore it in the data, or remove it from expectations/breast_cancer.json (its "
+        "expectations, and its name in the column set of expect_table_columns_to_match_set)"
+    )
+    assert output.count("'mean area'") == 1 and line in output, output
+    for internal in ("BatchData", "observed None", "'type_", "{'", "[]", "np."):
+        assert internal not in output, internal
+    # The other advice: remove the column from the suite (its expectations, the column set).
+    suite_path = project / "expectations/breast_cancer.json"
+    suite = json.loads(suite_path.read_text())
+    suite["expectations"] = [
+        e for e in suite["expectations"] if e["kwargs"].get("column") != "mean area"
+    ]
+    for expectation in suite["expectations"]:
+        if expectation["type"] == "expect_table_columns_to_match_set":
+            expectation["kwargs"]["column_set"].remove("mean area")
+    suite_path.write_text(json.dumps(suite))
+    run_in(project, "python", "-m", "tabular_baseline", "validate")
+    run_in(project, "git", "checkout", "expectations/breast_cancer.json")
+    restore = f"git checkout HEAD -- {dvc_file} && dvc checkout --force {dvc_file}"
+    assert restore in output
+    for command in restore.split(" && "):
+        run_in(project, *command.split())
+    assert raw.read_bytes() == original
+    assert not run_in(project, "git", "status", "--porcelain", dvc_file).stdout.strip()

@@ -3,8 +3,11 @@
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
+
+from {{ cookiecutter.module_name }}.config import load_params
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -34,3 +37,20 @@ def edit_params(path: Path, **changes: object) -> None:
         else:
             section[key] = value
     path.write_text(yaml.safe_dump(params))
+
+
+def use_table(project: Path, frame: pd.DataFrame, name: str = "bad.csv") -> None:
+    """Write ``frame`` with the raw table's CSV settings and point ``data.path`` at it."""
+    data = load_params().data
+    frame.to_csv(
+        project / name, index=False, sep=data.sep, decimal=data.decimal, encoding=data.encoding
+    )
+    edit_params(project / "params.yaml", data__path=name)
+
+
+def a_constrained_column(frame: pd.DataFrame) -> str:
+    """A numeric column the models use (the suite gives it a type and range), else the target."""
+    data = load_params().data
+    used = [c for c in frame.columns if c not in data.drop_columns and c != data.target]
+    numeric = [c for c in used if pd.api.types.is_numeric_dtype(frame[c])]
+    return numeric[0] if numeric else data.target

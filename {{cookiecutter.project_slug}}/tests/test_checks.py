@@ -5,13 +5,14 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
-from conftest import edit_params
+from conftest import a_constrained_column, edit_params, use_table
 
 from {{ cookiecutter.module_name }}.__main__ import main
 from {{ cookiecutter.module_name }}.checks import check_table
 from {{ cookiecutter.module_name }}.config import load_params
+from {{ cookiecutter.module_name }}.data import load_table
 from {{ cookiecutter.module_name }}.stages.split import unseen_categories
-from {{ cookiecutter.module_name }}.stages.validate import non_numeric_values
+from {{ cookiecutter.module_name }}.validation_report import non_numeric_values
 
 
 def _rename_target(frame: pd.DataFrame, target: str) -> pd.DataFrame:
@@ -35,13 +36,23 @@ def _rare_class(frame: pd.DataFrame, target: str) -> pd.DataFrame:
     return frame
 
 
+# Columns the tests add have names no real table is likely to hold (or to drop already).
+ADDED_ID, ADDED_DATE = "test_added_id", "test_added_date"
+
+
 def _identifier(frame: pd.DataFrame, target: str) -> pd.DataFrame:
-    return frame.assign(customer_id=[f"C{i:05d}" for i in range(len(frame))])
+    return frame.assign(**{ADDED_ID: [f"C{i:05d}" for i in range(len(frame))]})
 
 
 def _dates(frame: pd.DataFrame, target: str) -> pd.DataFrame:
     days = pd.date_range("2024-01-01", periods=len(frame), freq="h").strftime("%Y-%m-%d")
-    return frame.assign(visit_date=days)
+    return frame.assign(**{ADDED_DATE: days})
+
+
+def _decimal_comma(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    column = a_constrained_column(frame)
+    frame[column] = frame[column].map(lambda value: f"{value:.2f}".replace(".", ","))
+    return frame
 
 
 def _duplicates(frame: pd.DataFrame, target: str) -> pd.DataFrame:
@@ -53,17 +64,16 @@ CASES = {
     "missing-target-values": (_blank_targets, ["rows 3, 8"], False),
     "single-class": (_one_class, ["only one class"], True),
     "rare-class": (_rare_class, ["'rare' has 3 rows", "baseline.cv_folds"], True),
-    "identifier-column": (_identifier, ["column 'customer_id'", "data.drop_columns"], False),
-    "dates-as-text": (_dates, ["column 'visit_date'", "holds dates as text"], False),
+    "identifier-column": (_identifier, [f"column '{ADDED_ID}'", "data.drop_columns"], False),
+    "dates-as-text": (_dates, [f"column '{ADDED_DATE}'", "holds dates as text"], False),
+    "decimal-comma": (_decimal_comma, ["decimal comma", "data.decimal: ','"], False),
     "duplicate-rows": (_duplicates, ["3 rows repeat others", "drop duplicates"], False),
 }
 
 
 def _write_bad_table(project: Path, corrupt) -> None:
     params = load_params()
-    frame = corrupt(pd.read_csv(params.data.path), params.data.target)
-    frame.to_csv(project / "bad.csv", index=False)
-    edit_params(project / "params.yaml", data__path="bad.csv")
+    use_table(project, corrupt(load_table(params.data), params.data.target))
 
 
 def _assert_stopped(project: Path, capsys, words: list[str]) -> None:
@@ -83,6 +93,8 @@ def test_bad_table_stops_validate_naming_column_and_fix(project, capsys, case):
     corrupt, words, classification_only = CASES[case]
     if classification_only and load_params().data.task == "regression":
         pytest.skip("a regression target has no classes")
+    if case == "decimal-comma" and load_params().data.decimal == ",":
+        pytest.skip("this project reads decimal commas as numbers (data.decimal)")
     _write_bad_table(project, corrupt)
     _assert_stopped(project, capsys, words)
 
@@ -100,20 +112,19 @@ def test_a_file_that_cannot_be_read_as_configured_names_the_setting(
     project, capsys, content, words
 ):
     (project / "bad.csv").write_bytes(content)
-    edit_params(project / "params.yaml", data__path="bad.csv")
+    reader = {"data__sep": ",", "data__decimal": ".", "data__encoding": "utf-8"}  # defaults
+    edit_params(project / "params.yaml", data__path="bad.csv", **reader)
     _assert_stopped(project, capsys, words)
 
 
 def test_a_drafted_suite_passes_its_table_and_catches_a_broken_column(project, capsys):
     assert main(["init-suite", "--force"]) == 0
     assert main(["validate"]) == 0
-    params = load_params()
-    frame = pd.read_csv(params.data.path)
-    column = frame.columns[0]
+    frame = load_table(load_params().data)
+    column = a_constrained_column(frame)
     frame[column] = frame[column].astype(object)
     frame.loc[:4, column] = "broken"
-    frame.to_csv(project / "bad.csv", index=False)
-    edit_params(project / "params.yaml", data__path="bad.csv")
+    use_table(project, frame)
     assert main(["validate"]) == 1
     assert f"column '{column}'" in capsys.readouterr().err
 

@@ -7,6 +7,7 @@ from conftest import edit_params
 
 from {{ cookiecutter.module_name }}.__main__ import main
 from {{ cookiecutter.module_name }}.config import ParamsError, load_params
+from {{ cookiecutter.module_name }}.params_check import missing_listed_keys
 
 
 def test_shipped_params_match_the_schema(project):
@@ -24,6 +25,24 @@ def test_an_unknown_key_is_reported_as_a_likely_typo(project):
     edit_params(project / "params.yaml", split__sed=3)
     with pytest.raises(ParamsError, match=r"split\.sed: unknown key"):
         load_params()
+
+
+def test_a_misspelt_key_or_section_gets_a_suggestion(project):
+    edit_params(project / "params.yaml", split__test_sizee=0.3, split__test_size=None)
+    typo = r"split\.test_sizee: unknown key; did you mean 'test_size'\?"
+    with pytest.raises(ParamsError, match=typo):
+        load_params()
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("baseline:", "baseline_:"))
+    with pytest.raises(ParamsError, match=r"baseline_: unknown section; did you mean 'baseline'\?"):
+        load_params()
+
+
+def test_a_key_dvc_yaml_lists_must_exist_even_with_a_default(tmp_path):
+    dvc_file = tmp_path / "dvc.yaml"
+    dvc_file.write_text("stages:\n  validate:\n    params:\n      - data.sep\n      - data.path\n")
+    problems = missing_listed_keys({"data": {"path": "x.csv"}}, dvc_file)
+    assert len(problems) == 1 and "data.sep" in problems[0] and "'validate'" in problems[0]
 
 
 def test_a_mistyped_value_names_the_key_and_the_value(project):

@@ -3,11 +3,11 @@
 import json
 
 import mlflow
-import pandas as pd
-from conftest import edit_params
+from conftest import a_constrained_column, edit_params, use_table
 
 from {{ cookiecutter.module_name }}.__main__ import main
 from {{ cookiecutter.module_name }}.config import load_params
+from {{ cookiecutter.module_name }}.data import load_table
 
 
 def test_the_pipeline_runs_end_to_end_and_names_a_champion(project):
@@ -37,12 +37,11 @@ def test_too_many_folds_for_a_class_fails_cleanly_and_writes_no_model(project, c
 
 def test_a_text_value_in_a_numeric_column_stops_validation(project, capsys):
     params = load_params()
-    frame = pd.read_csv(params.data.path)
-    column = frame.drop(columns=params.data.target).select_dtypes("number").columns[0]
+    frame = load_table(params.data)
+    column = a_constrained_column(frame)
     frame[column] = frame[column].astype(object)
     frame.loc[0, column] = "n/a?"
-    frame.to_csv(project / "broken.csv", index=False)
-    edit_params(project / "params.yaml", data__path="broken.csv")
+    use_table(project, frame, "broken.csv")
     assert main(["validate"]) == 1
     assert f"column '{column}'" in capsys.readouterr().err
     assert main(["split"]) == 1

@@ -10,6 +10,7 @@ from {{ cookiecutter.module_name }}.metrics import positive_class
 from {{ cookiecutter.module_name }}.stages.baseline import check_target, select_baseline
 from {{ cookiecutter.module_name }}.stages.split import split_table
 from {{ cookiecutter.module_name }}.suite import draft_suite
+from {{ cookiecutter.module_name }}.validation_report import describe, failure_message
 
 
 def test_the_simpler_model_wins_within_one_standard_error():
@@ -81,3 +82,62 @@ def test_an_empty_file_and_a_wrong_encoding_name_the_setting(tmp_path):
     latin.write_bytes(b"name,y\n" + "Zoë,1\n".encode("latin-1"))
     with pytest.raises(DataError, match=r"byte 9 cannot be decoded as 'utf-8'.*data\.encoding"):
         load_table(DataParams(path=latin, target="y", task="binary"))
+
+
+def _outcome(kind: str, kwargs: dict, **extra) -> dict:
+    """One GX result entry, as GX 1.x writes a failure."""
+    config = {"type": kind, "kwargs": {"batch_id": "b", **kwargs}, "severity": "critical"}
+    return {"success": False, "expectation_config": config, "result": {}, **extra}
+
+
+def test_a_missing_column_is_reported_once_in_the_users_terms():
+    frame = pd.DataFrame({"price": [1.0, 2.0]})
+    error = 'The column "region" in BatchData does not exist.'
+    raised = {"metric": {"raised_exception": True, "exception_message": error}}
+    outcomes = [
+        _outcome(
+            "expect_column_values_to_not_be_null", {"column": "region"}, exception_info=raised
+        ),
+        _outcome("expect_column_values_to_be_of_type", {"column": "region", "type_": "str"}),
+        _outcome(
+            "expect_table_columns_to_match_set",
+            {"column_set": ["price", "region"]},
+            result={"details": {"mismatched": {"missing": ["region"]}}},
+        ),
+    ]
+    items = [describe(outcome, frame) for outcome in outcomes]
+    summary = {
+        "failed_critical": 3,
+        "data_path": "data/raw/x.csv",
+        "suite_path": "expectations/x.json",
+        "expectations": items,
+    }
+    message = failure_message(summary, "hint: git checkout ...")
+    assert message.count("region") == 1
+    assert (
+        "column 'region' is missing from data/raw/x.csv; the suite expects it: restore it in "
+        "the data, or remove it from expectations/x.json (its expectations, and its name in "
+        "the column set of expect_table_columns_to_match_set)"
+    ) in message
+    for internal in ("BatchData", "observed None", "type_", "{", "[]"):
+        assert internal not in message
+    assert message.endswith("hint: git checkout ...")
+
+
+def test_failures_name_values_and_expectations_without_library_reprs():
+    frame = pd.DataFrame({"age": [1, 200], "city": ["a", "b"]})
+    between = _outcome(
+        "expect_column_values_to_be_between",
+        {"column": "age", "min_value": 0, "max_value": 120, "mostly": 0.95},
+        result={"unexpected_count": 1, "element_count": 2, "partial_unexpected_list": [200]},
+    )
+    typed = _outcome(
+        "expect_column_values_to_be_of_type",
+        {"column": "city", "type_": "int64"},
+        result={"observed_value": "str"},
+    )
+    assert describe(between, frame)["detail"] == (
+        "1 of 2 values unexpected, e.g. 200; expected values between 0 and 120 "
+        "(in at least 95% of rows)"
+    )
+    assert describe(typed, frame)["detail"] == "observed 'str'; expected type 'int64'"

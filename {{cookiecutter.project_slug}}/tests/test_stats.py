@@ -5,8 +5,8 @@ import pytest
 from sklearn.metrics import f1_score, log_loss, r2_score, roc_auc_score
 
 from {{ cookiecutter.module_name }}.candidates import Candidate
+from {{ cookiecutter.module_name }}.champion import choose_champion
 from {{ cookiecutter.module_name }}.config import load_params
-from {{ cookiecutter.module_name }}.stages.compare import choose_champion
 from {{ cookiecutter.module_name }}.stats import (
     Interval,
     Prepared,

@@ -31,7 +31,7 @@ def available_stages() -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser: one sub-command per stage, plus ``init-suite``."""
+    """Return the argument parser: one sub-command per stage, plus the project commands."""
     parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     for name in available_stages():
@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         "init-suite", help="draft an expectation suite from the raw table, for review"
     )
     draft.add_argument("--force", action="store_true", help="overwrite an existing suite")
+    setup = commands.add_parser(
+        "init-repo",
+        help="git init, dvc init, dvc add of the raw table and the first commit (if not done)",
+    )
+    setup.add_argument("--remote", metavar="URL", help="default DVC remote (URL or folder)")
     gate = commands.add_parser(
         "check",
         help="regression gate: is the current champion significantly worse than a reference?",
@@ -59,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         params = load_params()
         if args.command == "init-suite":
             importlib.import_module(f"{__package__}.suite").run(params, force=args.force)
+        elif args.command == "init-repo":
+            importlib.import_module(f"{__package__}.repository").run(params, remote=args.remote)
         elif args.command == "check":
             importlib.import_module(f"{__package__}.check").run(params, against=args.against)
         else:

@@ -5,7 +5,7 @@ with a reference: the champion committed on a git revision (``check.reference``,
 ``main``) or, with ``--against champion``, the model holding the MLflow alias
 ``champion``, re-scored on the current test split. Where both have predictions for the
 same test rows, the gain gets the same paired bootstrap interval as ``compare``
-(:func:`.stages.compare.paired_statistics`); otherwise only the point values are compared.
+(:func:`.champion.paired_statistics`); otherwise only the point values are compared.
 
 The change is a regression, and the command exits 1, when the primary metric got worse by
 more than ``check.max_loss`` and, with an interval, significantly so (its upper bound is
@@ -43,8 +43,13 @@ def _git_show(revision: str, path: Path) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def reference_from_git(revision: str, name: str) -> tuple[float, pd.DataFrame | None] | None:
-    """The champion's primary metric committed on ``revision``, and its test predictions.
+def reference_from_git(
+    revision: str, name: str, metric: str
+) -> tuple[float, pd.DataFrame | None] | None:
+    """The champion committed on ``revision``: its ``metric`` and its test predictions.
+
+    ``metric`` is the current primary metric: when the primary metric changed since
+    ``revision``, the reference is scored on the same metric as the current champion.
 
     Metrics come from git; predictions (DVC outputs) from the DVC cache or remote through
     :func:`dvc.api.read` when available, else None. Returns None if ``revision`` has no
@@ -53,7 +58,8 @@ def reference_from_git(revision: str, name: str) -> tuple[float, pd.DataFrame | 
     Raises
     ------
     StageError
-        If ``revision`` is not a git revision of this repository.
+        If ``revision`` is not a git revision of this repository, or its champion has no
+        ``metric`` (the task changed).
     """
     known = subprocess.run(
         ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
@@ -70,7 +76,13 @@ def reference_from_git(revision: str, name: str) -> tuple[float, pd.DataFrame | 
         return None
     metrics = json.loads(raw)
     champion = metrics["champion"]
-    value = float(metrics["candidates"][champion][metrics["primary_metric"]])
+    scores = metrics["candidates"][champion]
+    if metric not in scores:
+        raise StageError(
+            f"{revision}'s champion {champion!r} has no {metric} (its metrics: "
+            f"{', '.join(scores)}): the task changed; compare against a revision of this task"
+        )
+    value = float(scores[metric])
     predictions = None
     for card in ("baseline", "deep"):
         path = paths.CANDIDATES_DIR / card / f"{champion}.parquet"
@@ -150,7 +162,7 @@ def run(params: Params, against: str | None = None) -> None:
     StageError
         If there are no current comparison metrics (run ``dvc repro`` first).
     """
-    from .stages.compare import paired_statistics
+    from .champion import paired_statistics
 
     if not paths.COMPARE_METRICS.exists():
         raise StageError(f"{paths.COMPARE_METRICS} not found: run dvc repro first")
@@ -170,7 +182,7 @@ def run(params: Params, against: str | None = None) -> None:
         theirs: pd.DataFrame | None = reference_from_registry(params, classes)
         before = evaluate(theirs, task, positive)[metric]
     else:
-        committed = reference_from_git(reference, champion)
+        committed = reference_from_git(reference, champion, metric)
         if committed is None:
             _report(f"No {paths.COMPARE_METRICS} on {reference}: nothing to compare against.\n")
             return

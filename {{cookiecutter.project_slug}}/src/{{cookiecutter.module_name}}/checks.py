@@ -15,10 +15,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .config import Params
+from .targets import did_you_mean, looks_continuous, show, task_mismatch
 
 #: Tables smaller than this are too small to call a unique column an identifier.
 MIN_ROWS_FOR_IDENTIFIERS = 20
-#: Values sampled to recognise a text column holding dates.
+#: Share of a text column's values that must look like numbers to call it numeric.
+NUMERIC_SHARE = 0.9
+#: Values sampled to recognise a text column holding dates or decimal-comma numbers.
 DATE_SAMPLE = 200
 
 
@@ -32,6 +35,14 @@ class Finding:
     detail: str
 
 
+def target_values(column: pd.Series) -> list[str]:
+    """Return a column's non-missing values as text, as the rules of :mod:`.targets` take them.
+
+    Numbers read as floats show as ``"472900.0"``, never as ``np.float64(472900.0)``.
+    """
+    return [str(value) for value in column.dropna().tolist()]
+
+
 def _looks_like_dates(values: pd.Series) -> bool:
     sample = values.dropna().astype(str).head(DATE_SAMPLE)
     if sample.empty or sample.str.fullmatch(r"[+-]?\d+([.,]\d+)?").all():
@@ -40,6 +51,12 @@ def _looks_like_dates(values: pd.Series) -> bool:
         warnings.simplefilter("ignore")
         parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
     return bool(parsed.notna().mean() >= 0.9)
+
+
+def _share_decimal_comma(present: pd.Series) -> float:
+    """Share of the values written like ``93,03`` or ``1.234,5`` (a decimal comma)."""
+    sample = present.astype(str).head(DATE_SAMPLE).str.strip()
+    return float(sample.str.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+").mean())
 
 
 def check_table(
@@ -78,7 +95,8 @@ def check_table(
             column,
             "drop_unknown",
             "critical",
-            "listed in data.drop_columns but not a column of the table; fix the name",
+            "listed in data.drop_columns but not a column of the table; fix the name in "
+            f"params.yaml{did_you_mean(column, list(frame.columns))}",
         )
         for column in dropped
         if column not in frame.columns
@@ -89,7 +107,7 @@ def check_table(
             "target_missing",
             "critical",
             f"target column not in the table (columns: {list(frame.columns)}); "
-            "set data.target in params.yaml",
+            f"set data.target in params.yaml{did_you_mean(target, list(frame.columns))}",
         )
         return [*findings, missing_target]
     y = frame[target]
@@ -105,7 +123,12 @@ def check_table(
                 "drop or fill them in the data",
             )
         )
-    if task != "regression":
+    values = target_values(y)
+    mismatch = task_mismatch(values, task, target)
+    if mismatch:
+        findings.append(Finding(target, "task_mismatch", "critical", mismatch))
+    # Class checks on measurements would only list hundreds of one-row "classes".
+    if task != "regression" and not looks_continuous(values):
         counts = y.dropna().value_counts()
         needed = max(2, math.ceil(cv_folds / (1 - test_size)))
         if len(counts) < 2:
@@ -114,7 +137,7 @@ def check_table(
                     target,
                     "single_class",
                     "critical",
-                    f"only one class {list(counts.index)}; a classifier needs "
+                    f"only one class ({show(counts.index[0])}); a classifier needs "
                     "two or more: check data.target and the data",
                 )
             )
@@ -125,7 +148,8 @@ def check_table(
                     "positive_class",
                     "critical",
                     f"data.positive_class {positive!r} is not a class of the target "
-                    f"{sorted(counts.index.astype(str))}; set it to one of them (quoted) or null",
+                    f"{sorted(counts.index.astype(str))}; set it to one of them (quoted) or null"
+                    f"{did_you_mean(positive, list(counts.index.astype(str)))}",
                 )
             )
         if len(counts) >= 2 and counts.min() < needed:
@@ -134,9 +158,9 @@ def check_table(
                     target,
                     "rare_class",
                     "critical",
-                    f"class {counts.idxmin()!r} has {counts.min()} rows; a stratified split with "
-                    f"split.test_size {test_size} and {cv_folds}-fold cross-validation need at "
-                    f"least {needed}: lower baseline.cv_folds, merge rare classes or add rows",
+                    f"class {show(counts.idxmin())} has {counts.min()} rows; a stratified split "
+                    f"with split.test_size {test_size} and {cv_folds}-fold cross-validation needs "
+                    f"at least {needed}: lower baseline.cv_folds, merge rare classes or add rows",
                 )
             )
     for column in frame.columns.drop([target, *dropped], errors="ignore"):
@@ -158,7 +182,7 @@ def check_table(
                     column,
                     "constant",
                     "handled",
-                    f"one value only ({present.iloc[0]!r}): it carries no signal",
+                    f"one value only ({show(present.iloc[0])}): it carries no signal",
                 )
             )
         text = pd.api.types.is_string_dtype(values)
@@ -173,8 +197,18 @@ def check_table(
                     column,
                     "identifier",
                     "critical",
-                    f"unique in every row (e.g. {values.iloc[0]!r}): an identifier that lets a "
+                    f"unique in every row (e.g. {show(values.iloc[0])}): an identifier that lets a "
                     "model memorise rows; add it to data.drop_columns in params.yaml",
+                )
+            )
+        elif text and _share_decimal_comma(present) >= NUMERIC_SHARE:
+            findings.append(
+                Finding(
+                    column,
+                    "decimal_comma",
+                    "critical",
+                    f"holds numbers written with a decimal comma (e.g. {show(present.iloc[0])}), "
+                    "read as text and so one-hot encoded; set data.decimal: ',' in params.yaml",
                 )
             )
         elif text and _looks_like_dates(values):
@@ -183,7 +217,7 @@ def check_table(
                     column,
                     "datetime_text",
                     "critical",
-                    f"holds dates as text (e.g. {present.iloc[0]!r}), which would be one-hot "
+                    f"holds dates as text (e.g. {show(present.iloc[0])}), which would be one-hot "
                     "encoded; derive numeric features (year, month, age) in the data or add it to "
                     "data.drop_columns",
                 )

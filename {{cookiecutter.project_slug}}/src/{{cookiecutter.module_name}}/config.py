@@ -7,12 +7,13 @@ key fails at once with the file, the dotted key and the expected type.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from ruamel.yaml import YAML, YAMLError
 
 from .errors import StageError
+from .targets import did_you_mean
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -181,6 +182,20 @@ class Params(_Section):
         return self
 
 
+def read_yaml(text: str) -> Any:
+    """Parse YAML as DVC does (YAML 1.2, ruamel.yaml): ``yes``, ``no``, ``on`` stay text.
+
+    ``dvc exp run -S`` rewrites params.yaml with YAML 1.2 quoting, which leaves a label
+    such as ``yes`` unquoted; a YAML 1.1 reader (PyYAML) would turn it into a boolean.
+
+    Raises
+    ------
+    ruamel.yaml.YAMLError
+        If the text is not YAML.
+    """
+    return YAML(typ="safe", pure=True).load(text)
+
+
 def load_params(path: Path = PARAMS_FILE) -> Params:
     """Read and validate ``params.yaml``.
 
@@ -201,10 +216,10 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
         type; the message names the file, each dotted key and what was expected.
     """
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ParamsError(f"{path}: file not found; run from the project root") from exc
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
     try:
         return Params.model_validate(raw)
@@ -213,7 +228,7 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
         for error in exc.errors():
             key = ".".join(str(part) for part in error["loc"]) or "(top level)"
             if error["type"] == "extra_forbidden":
-                problems.append(f"  {key}: unknown key (check its spelling)")
+                problems.append(f"  {key}: unknown {_unknown(error['loc'])}")
             elif error["type"] == "missing":
                 problems.append(f"  {key}: missing key")
             elif not error["loc"]:
@@ -222,8 +237,42 @@ def load_params(path: Path = PARAMS_FILE) -> Params:
                 got = error.get("input")
                 hint = ""
                 if error["type"] == "string_type" and isinstance(got, bool | int | float):
-                    hint = "; YAML reads yes/no/true/numbers as non-text: quote the value"
+                    hint = "; YAML reads true/false and numbers as non-text: quote the value"
                 problems.append(f"  {key}: {error['msg']} (got {got!r}){hint}")
         raise ParamsError(
             f"{path} does not match the params schema:\n" + "\n".join(problems)
         ) from exc
+
+
+def _section_model(section: tuple[str, ...]) -> type[BaseModel] | None:
+    """The schema model of a section given as a path of keys (``()`` is the whole file)."""
+    model: type[BaseModel] | None = Params
+    for part in section:
+        assert model is not None
+        field = next(
+            (f for name, f in model.model_fields.items() if (f.alias or name) == part), None
+        )
+        if field is None:
+            return None
+        model = next(
+            (
+                kind
+                for kind in (field.annotation, *get_args(field.annotation))
+                if isinstance(kind, type) and issubclass(kind, BaseModel)
+            ),
+            None,
+        )
+        if model is None:
+            return None
+    return model
+
+
+def _unknown(loc: tuple[Any, ...]) -> str:
+    """``"key; did you mean 'test_size'?"``, or the known keys when none is close."""
+    model = _section_model(tuple(str(part) for part in loc[:-1]))
+    known = [f.alias or name for name, f in model.model_fields.items()] if model else []
+    kind = "section" if len(loc) == 1 else "key"
+    hint = did_you_mean(str(loc[-1]), known)
+    if hint or not known:
+        return f"{kind}{hint}"
+    return f"{kind} (check its spelling; known: {', '.join(known)})"

@@ -21,6 +21,7 @@ from sklearn.metrics import (
 )
 
 from .errors import StageError
+from .targets import did_you_mean, resolve_positive_class
 
 PROBA_PREFIX = "proba_"
 
@@ -41,21 +42,43 @@ def proba_columns(predictions: pd.DataFrame) -> list[str]:
     return [column for column in predictions.columns if column.startswith(PROBA_PREFIX)]
 
 
+def classes_of(predictions: pd.DataFrame) -> list[str]:
+    """Return the classes of a classification prediction table, from its ``proba_`` columns."""
+    return [column.removeprefix(PROBA_PREFIX) for column in proba_columns(predictions)]
+
+
 def positive_class(classes: list[str], configured: str | None) -> str:
-    """Return the positive class of a binary task: ``data.positive_class`` or the last class.
+    """Return the positive class of a binary task.
+
+    ``data.positive_class`` if set; else the label that is certain (yes/no, true/false,
+    1/0...: :func:`.targets.infer_positive_class`); else the last class in sorted order.
 
     Raises
     ------
     StageError
         If ``configured`` is not one of ``classes``.
     """
-    if configured is None:
-        return classes[-1]
-    if configured not in classes:
+    if configured is not None and configured not in classes:
         raise StageError(
-            f"data.positive_class {configured!r} is not a target class; classes are {classes}"
+            f"data.positive_class {configured!r} is not a target class; set it in params.yaml "
+            f"to one of {sorted(classes)} (quoted) or null{did_you_mean(configured, classes)}"
         )
-    return configured
+    return resolve_positive_class(classes, configured)[0]
+
+
+def positive_class_note(classes: list[str], configured: str | None) -> str:
+    """State the positive class and how it was chosen, for reports and logs.
+
+    Returns
+    -------
+    str
+        For example "positive class 'yes' (inferred from the labels no/yes; set
+        data.positive_class in params.yaml to choose)".
+    """
+    positive_class(classes, configured)  # raises if data.positive_class is not a class
+    positive, how = resolve_positive_class(classes, configured)
+    change = "" if configured is not None else "; set data.positive_class in params.yaml to choose"
+    return f"positive class {positive!r} ({how}{change})"
 
 
 def evaluate(predictions: pd.DataFrame, task: str, positive: str | None = None) -> dict[str, float]:

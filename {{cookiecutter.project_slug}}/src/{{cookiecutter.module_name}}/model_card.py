@@ -18,6 +18,7 @@ def render_model_card(
     reason: str,
     params: Params,
     deep: dict[str, Any] | None,
+    positive: str = "",
 ) -> str:
     """Render ``reports/model_card.md``.
 
@@ -29,11 +30,14 @@ def render_model_card(
     table : DataFrame
         From :func:`.stages.compare.comparison_table`.
     statistics : dict
-        From :func:`.stages.compare.paired_statistics`.
+        From :func:`.champion.paired_statistics`.
     champion, reason : str
     params : Params
     deep : dict or None
         The deep stage's metrics (``status``, ``reason``), None if it has not run.
+    positive : str, default=""
+        Binary tasks: the positive class and how it was chosen
+        (:func:`.metrics.positive_class_note`), stated beside the target.
     """
     p = params.compare
     validation = json.loads(paths.VALIDATION_RESULT.read_text(encoding="utf-8"))
@@ -69,16 +73,18 @@ def render_model_card(
         if challengers > 1
         else ""
     )
+    dropped = ", ".join(f"`{c}`" for c in params.data.drop_columns) or "none"
     return f"""# Model card: {params.mlflow.experiment}
 
 ## Data
 - Table `{params.data.path}`: {validation.get("rows", "?")} rows x {validation.get("columns", "?")}
   columns, md5 `{validation.get("data_hash", "?")}`; task **{params.data.task}**, target
-  `{params.data.target}`.
+  `{params.data.target}`{f"; F1 and the ROC curve are for the {positive}" if positive else ""}.
 - Validation against `{params.validate_.suite}`: **{"passed" if passed else "FAILED"}**
   ({len(validation.get("expectations", []))} expectations,
   {validation.get("failed_critical", "?")} critical and {validation.get("failed_warning", "?")}
   warning failures). Report: `{paths.VALIDATION_REPORT}`.
+- Columns the models never see (`data.drop_columns`): {dropped}.
 - Holdout split: test fraction {params.split.test_size}, seed {params.split.seed}; every model is
   scored on the same test rows.
 

@@ -32,5 +32,7 @@ COMPARE_INTERVALS = COMPARE_REPORTS / "intervals.csv"
 COMPARE_STATISTICS = COMPARE_REPORTS / "statistics.json"
 COMPARE_PLOT = COMPARE_REPORTS / "intervals.png"
 MODEL_CARD = Path("reports/model_card.md")
+#: The summary `dvc metrics show` prints: champion and each candidate's primary metric.
+METRICS = Path("reports/metrics.json")
 
 ROW_ID = "row_id"

@@ -14,24 +14,26 @@ import pandas as pd
 from sklearn.metrics import roc_curve
 from sklearn.preprocessing import label_binarize
 
-from .metrics import PROBA_PREFIX, positive_class, proba_columns
+from .metrics import PROBA_PREFIX, classes_of, positive_class, proba_columns
 from .outputs import write_csv
 
 
 def roc_points(predictions: pd.DataFrame, positive: str | None) -> pd.DataFrame:
     """Return the ROC curve of a prediction table as ``fpr``, ``tpr`` columns.
 
-    Binary: the positive class's curve. Multiclass: the micro-averaged one-vs-rest curve.
+    Binary: the positive class's curve, with a ``positive_class`` column naming that class.
+    Multiclass: the micro-averaged one-vs-rest curve.
     """
     columns = proba_columns(predictions)
-    classes = [column.removeprefix(PROBA_PREFIX) for column in columns]
+    classes = classes_of(predictions)
     y_true = predictions["y_true"].astype(str).to_numpy()
     if len(classes) == 2:
         pos = positive_class(classes, positive)
         fpr, tpr, _ = roc_curve(y_true == pos, predictions[PROBA_PREFIX + pos])
-    else:
-        truth = label_binarize(y_true, classes=classes)
-        fpr, tpr, _ = roc_curve(truth.ravel(), predictions[columns].to_numpy().ravel())
+        points = {"fpr": np.round(fpr, 6), "tpr": np.round(tpr, 6), "positive_class": pos}
+        return pd.DataFrame(points)
+    truth = label_binarize(y_true, classes=classes)
+    fpr, tpr, _ = roc_curve(truth.ravel(), predictions[columns].to_numpy().ravel())
     return pd.DataFrame({"fpr": np.round(fpr, 6), "tpr": np.round(tpr, 6)})
 
 
@@ -76,7 +78,10 @@ def write_plots(
         points = roc_points(frame, positive)
         written.append(write_csv(directory / f"roc_{name}.csv", points))
         axis.plot(points["fpr"], points["tpr"], label=name)
-    axis.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC (test split)")
+    title = "ROC (test split)"
+    if task == "binary":
+        title = f"ROC of the positive class {positive_class(classes_of(chosen), positive)!r} (test)"
+    axis.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
     axis.legend()
     written.append(_save(figure, directory / "roc.png"))
     pairs = chosen[["y_true", "y_pred"]].astype(str).set_axis(["actual", "predicted"], axis=1)

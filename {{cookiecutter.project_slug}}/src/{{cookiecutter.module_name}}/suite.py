@@ -12,11 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from .checks import check_params_table
-from .config import Params
+from .checks import Finding, check_params_table, target_values
+from .config import PARAMS_FILE, Params
 from .data import load_table
 from .errors import StageError
 from .outputs import write_json
+from .params_file import update_data_params
+from .targets import did_you_mean, infer_positive_class, show, task_mismatch
 
 #: Text columns with at most this many distinct values get a value-set expectation.
 MAX_CATEGORIES = 20
@@ -116,7 +118,7 @@ def draft_suite(frame: pd.DataFrame, target: str, task: str, name: str) -> dict[
     if target not in frame.columns:
         raise StageError(
             f"target column {target!r} not in the table (columns: {list(frame.columns)}); "
-            "set data.target in params.yaml"
+            f"set data.target in params.yaml{did_you_mean(target, list(frame.columns))}"
         )
     expectations = [
         _expectation(
@@ -178,29 +180,114 @@ def summarise_suite(suite: dict[str, Any]) -> str:
     return "\n".join(f"  {column}: {'; '.join(items)}" for column, items in rules.items())
 
 
+def certain_fixes(
+    frame: pd.DataFrame, params: Params, findings: list[Finding]
+) -> tuple[dict[str, Any], list[str]]:
+    """The settings drafting can fix for certain, and a line per fix saying how to undo it.
+
+    Identifier columns (unique in every row) and dates stored as text (which would be
+    one-hot encoded) go to ``data.drop_columns``; a binary target whose labels make the
+    positive class certain (yes/no, 1/0...) sets ``data.positive_class`` if it is null.
+    Otherwise the class chosen by sorted order is stated, with the setting that changes it.
+
+    Returns
+    -------
+    updates : dict of str to Any
+        New values of ``data`` keys (empty if there is nothing to fix).
+    notes : list of str
+        One line per fix.
+    """
+    data = params.data
+    updates: dict[str, Any] = {}
+    notes = []
+    why = {
+        "identifier": "an identifier the models must not see",
+        "datetime_text": "dates as text, which would be one-hot encoded; derive numeric "
+        "features from it (year, month, age) in the data to use it",
+    }
+    dropped = [f for f in findings if f.check in why]
+    if dropped:
+        updates["drop_columns"] = [*data.drop_columns, *(f.column for f in dropped)]
+        notes += [
+            f"fixed: added {f.column!r} to data.drop_columns in {PARAMS_FILE}: {why[f.check]}; "
+            "to use it as it is, remove it there"
+            for f in dropped
+        ]
+    if data.task == "binary" and data.positive_class is None and data.target in frame.columns:
+        values = target_values(frame[data.target])
+        positive = infer_positive_class(values)
+        if positive is not None:
+            updates["positive_class"] = positive
+            labels = "/".join(sorted(set(values)))
+            notes.append(
+                f"fixed: set data.positive_class: {show(positive)} in {PARAMS_FILE} (inferred from "
+                f"the "
+                f"labels {labels}): the class F1 and the ROC curve count as positive; to "
+                "choose the other, set it there (null: the last class in sorted order)"
+            )
+        elif len(set(values)) == 2:
+            notes.append(
+                f"note: positive class {show(sorted(set(values))[-1])}: the last of "
+                f"{'/'.join(sorted(set(values)))} in sorted order, as the labels do not say; F1 "
+                f"and the ROC curve count it as positive: set data.positive_class in "
+                f"{PARAMS_FILE} to the class you want to detect"
+            )
+    return updates, notes
+
+
 def run(params: Params, *, force: bool = False) -> Path:
     """Draft the suite at ``validate.suite`` from the table at ``data.path``.
+
+    Also applies the fixes of :func:`certain_fixes` to ``params.yaml`` (comments and
+    layout kept) and prints each with how to undo it; other findings are printed as advice.
 
     Raises
     ------
     StageError
         If a suite exists there already and ``force`` is false (a reviewed suite is never
-        overwritten silently).
+        overwritten silently); the target's values do not fit ``data.task``; a column holds
+        numbers with a decimal comma (a suite drafted then would call them text); or, after
+        drafting, a critical check remains that would stop ``dvc repro``.
     """
     path = params.validate_.suite
     if path.exists() and not force:
         raise StageError(f"{path} exists; review it, or pass --force to draft it again")
     frame = load_table(params.data)
-    suite = draft_suite(frame, params.data.target, params.data.task, name=path.stem)
+    target, task = params.data.target, params.data.task
+    if target in frame.columns:
+        mismatch = task_mismatch(target_values(frame[target]), task, target)
+        if mismatch:
+            raise StageError(f"{params.data.path}: {mismatch}")
+    findings = check_params_table(frame, params)
+    misread = [f.column for f in findings if f.check == "decimal_comma"]
+    if misread:
+        raise StageError(
+            f"{params.data.path}: {', '.join(map(show, misread))} hold numbers written with a "
+            f"decimal comma; set data.decimal: ',' in {PARAMS_FILE}, then run init-suite again "
+            "(drafted now, the suite would expect text there)"
+        )
+    suite = draft_suite(frame, target, task, name=path.stem)
     write_json(path, suite)
     print(summarise_suite(suite))
-    findings = check_params_table(frame, params)
-    for finding in findings:
-        print(
-            f"  check {finding.check} ({finding.severity}) on {finding.column!r}: {finding.detail}"
-        )
+    updates, notes = certain_fixes(frame, params, findings)
+    if updates:
+        update_data_params(PARAMS_FILE, updates)
+    for note in notes:
+        print(f"  {note}")
+    fixed = set(updates.get("drop_columns", []))
+    remaining = [f for f in findings if f.column not in fixed]
+    for finding in remaining:
+        where = show(finding.column)
+        print(f"  check {finding.check} ({finding.severity}) on {where}: {finding.detail}")
     print(
         f"drafted {len(suite['expectations'])} expectations for {frame.shape[1]} columns "
         f"of {params.data.path} ({len(frame)} rows) into {path}; review it, then commit it"
     )
+    blocking = [f for f in remaining if f.severity == "critical"]
+    if blocking:
+        raise StageError(
+            f"{path} is drafted, but `dvc repro` would stop on "
+            + "; ".join(f"{f.check} ({show(f.column)})" for f in blocking)
+            + ": apply the fix printed on each check line above, then dvc repro"
+        )
     return path

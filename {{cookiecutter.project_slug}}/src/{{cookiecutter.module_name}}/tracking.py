@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Params
 from .data import file_hash
 from .errors import TrackingUnavailableError
+from .targets import resolve_positive_class
 
 if TYPE_CHECKING:
     from mlflow import ActiveRun
@@ -180,10 +181,35 @@ def stage_run(stage: str, params: Params) -> Iterator[ActiveRun]:
         tags["dvc_experiment"] = os.environ["DVC_EXP_NAME"]
     with mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags) as run:
         logged = _flatten("data", everything["data"])
+        if params.data.positive_class is None:
+            # Logged by the stage that resolves it (log_positive_class), never as "None".
+            del logged["data.positive_class"]
         if stage in everything:
             logged.update(_flatten(stage, everything[stage]))
         mlflow.log_params(logged)
         yield run
+
+
+def log_positive_class(classes: list[str], configured: str | None) -> None:
+    """Record the positive class of a binary task in the active run.
+
+    Tags ``positive_class`` and ``positive_class_rule`` (how it was chosen); the param
+    ``data.positive_class`` too when params.yaml leaves it null (:func:`stage_run` then
+    skips it), so every run states the class its F1 and ROC curve count as positive.
+
+    Parameters
+    ----------
+    classes : list of str
+        The target's two classes.
+    configured : str or None
+        ``data.positive_class``.
+    """
+    import mlflow
+
+    positive, how = resolve_positive_class(classes, configured)
+    if configured is None:
+        mlflow.log_param("data.positive_class", positive)
+    mlflow.set_tags({"positive_class": positive, "positive_class_rule": how})
 
 
 @contextmanager

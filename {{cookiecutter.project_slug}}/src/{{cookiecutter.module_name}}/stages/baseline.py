@@ -30,9 +30,10 @@ from ..config import BaselineParams, Params
 from ..data import features_and_target, read_splits
 from ..errors import StageError
 from ..features import build_preprocessor
-from ..metrics import cv_scorer, evaluate, positive_class, sign
+from ..metrics import cv_scorer, evaluate, positive_class, positive_class_note, sign
 from ..outputs import clear, write_csv, write_json
 from ..plots import write_plots
+from ..targets import show
 
 #: Simpler models first; ties go to the simpler one.
 COMPLEXITY = {"dummy": 0, "linear": 1, "hgb": 2}
@@ -141,19 +142,20 @@ def check_target(y: pd.Series, task: str, target: str, cv_folds: int) -> None:
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(y):
             raise StageError(
-                f"target {target!r} is not numeric (e.g. {y.iloc[0]!r}); "
+                f"target {target!r} is not numeric (e.g. {show(y.iloc[0])}); "
                 "set data.task to binary or multiclass in params.yaml"
             )
         return
     counts = y.value_counts()
+    listing = ", ".join(show(label) for label in sorted(counts.index)[:5])
     if task == "binary" and len(counts) != 2:
         raise StageError(
-            f"target {target!r} has {len(counts)} classes {sorted(counts.index)[:5]}; "
+            f"target {target!r} has {len(counts)} classes ({listing}); "
             "data.task 'binary' needs exactly two (use 'multiclass')"
         )
     if counts.min() < cv_folds:
         raise StageError(
-            f"class {counts.idxmin()!r} of target {target!r} has {counts.min()} training rows, "
+            f"class {show(counts.idxmin())} of target {target!r} has {counts.min()} training rows, "
             f"fewer than baseline.cv_folds ({cv_folds}); lower baseline.cv_folds or add data"
         )
 
@@ -203,6 +205,9 @@ def run(params: Params) -> dict[str, Path]:
         check_target(y_train, task, target, params.baseline.cv_folds)
         classes = sorted(y_train.unique()) if task != "regression" else None
         positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
+        if positive is not None:
+            print(f"baseline: {positive_class_note(classes, params.data.positive_class)}")
+            tracking.log_positive_class(classes, params.data.positive_class)
         searches = fit_baseline(
             X_train,
             y_train,
@@ -221,6 +226,8 @@ def run(params: Params) -> dict[str, Path]:
         # Every model is fitted: only now replace the previous run's outputs.
         clear(paths.BASELINE_MODELS, paths.BASELINE_CANDIDATES, paths.BASELINE_PLOTS)
         summary: dict[str, Any] = {"selected": selected}
+        if positive is not None:
+            summary["positive_class"] = positive  # the class f1 and roc_auc count as positive
         predictions = {}
         for name, search in searches.items():
             model = search.best_estimator_

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +20,18 @@ import pandas as pd
 
 from .. import paths, tracking
 from ..candidates import Candidate, read_candidates
-from ..config import TASK_METRICS, CompareParams, Params
+from ..champion import champion_interval, choose_champion, paired_statistics
+from ..config import TASK_METRICS, Params
 from ..errors import StageError
-from ..metrics import GREATER_IS_BETTER, PROBA_PREFIX, evaluate, positive_class, proba_columns
+from ..metrics import (
+    GREATER_IS_BETTER,
+    classes_of,
+    evaluate,
+    positive_class,
+    positive_class_note,
+)
 from ..model_card import render_model_card
 from ..outputs import write_csv, write_json, write_text
-from ..stats import (
-    Interval,
-    Prepared,
-    bootstrap_interval,
-    delong,
-    mcnemar,
-    paired_bootstrap,
-    weighted_metric,
-)
 
 
 def check_same_rows(candidates: list[tuple[Candidate, pd.DataFrame]], test_ids: pd.Series) -> None:
@@ -53,138 +50,6 @@ def check_same_rows(candidates: list[tuple[Candidate, pd.DataFrame]], test_ids: 
                 f"{candidate.predictions_path}: rows differ from the test split {paths.TEST}; "
                 f"re-run the {candidate.stage} stage (dvc repro)"
             )
-
-
-def prepare(predictions: pd.DataFrame, task: str) -> Prepared:
-    """Turn a prediction table into arrays for :mod:`..stats` (classes as column indices)."""
-    if task == "regression":
-        return Prepared(
-            predictions["y_true"].to_numpy(float), predictions["y_pred"].to_numpy(float), None
-        )
-    columns = proba_columns(predictions)
-    index = {column.removeprefix(PROBA_PREFIX): i for i, column in enumerate(columns)}
-    truth = predictions["y_true"].astype(str).map(index).to_numpy(int)
-    pred = predictions["y_pred"].astype(str).map(index).fillna(-1).to_numpy(int)
-    return Prepared(truth, pred, predictions[columns].to_numpy(float))
-
-
-def paired_statistics(
-    reference: pd.DataFrame,
-    others: dict[str, pd.DataFrame],
-    challengers: set[str],
-    task: str,
-    p: CompareParams,
-    positive: str | None,
-) -> dict[str, dict[str, Any]]:
-    """Compare each candidate with the reference on the same rows.
-
-    Challengers' intervals are at the Bonferroni-adjusted level
-    ``1 - (1 - confidence) / n_challengers``; the others are reported at ``confidence``.
-
-    Returns
-    -------
-    dict of candidate name to statistics
-        ``gain``, ``lower``, ``upper``, ``confidence``, ``challenger`` and, for
-        classification, ``mcnemar_p`` (with the disagreement counts) and, for binary
-        tasks, the DeLong interval of the ROC AUC difference.
-    """
-    ref, pos, strata = _prepare_with_strata(reference, task, positive)
-    adjusted = 1 - (1 - p.confidence) / max(1, len(challengers))
-    prepared = {name: prepare(predictions, task) for name, predictions in others.items()}
-    intervals = paired_bootstrap(
-        ref,
-        prepared,
-        weighted_metric(p.primary_metric, task, pos),
-        strata,
-        greater_is_better=GREATER_IS_BETTER[p.primary_metric],
-        n_resamples=p.bootstrap_resamples,
-        confidence={name: adjusted if name in challengers else p.confidence for name in others},
-        seed=p.seed,
-    )
-    results: dict[str, dict[str, Any]] = {}
-    for name, cand in prepared.items():
-        interval = intervals[name]
-        level = interval.confidence
-        entry: dict[str, Any] = {**asdict(interval), "challenger": name in challengers}
-        if task != "regression":
-            only_ref, only_cand, p_value = mcnemar(ref.pred == ref.truth, cand.pred == cand.truth)
-            entry |= {
-                "mcnemar_only_reference": only_ref,
-                "mcnemar_only_candidate": only_cand,
-                "mcnemar_p": p_value,
-            }
-        if task == "binary":
-            assert ref.proba is not None and cand.proba is not None and pos is not None
-            check = delong(ref.truth == pos, ref.proba[:, pos], cand.proba[:, pos], level)
-            entry |= {
-                "delong_auc_gain": check.gain,
-                "delong_lower": check.lower,
-                "delong_upper": check.upper,
-            }
-        results[name] = entry
-    return results
-
-
-def _prepare_with_strata(
-    predictions: pd.DataFrame, task: str, positive: str | None
-) -> tuple[Prepared, int | None, np.ndarray]:
-    """Prepared predictions, the positive class's column (binary) and the bootstrap strata."""
-    prepared = prepare(predictions, task)
-    classes = [c.removeprefix(PROBA_PREFIX) for c in proba_columns(predictions)]
-    pos = classes.index(positive_class(classes, positive)) if task == "binary" else None
-    strata = prepared.truth if task != "regression" else np.zeros(len(prepared.truth), dtype=int)
-    return prepared, pos, strata
-
-
-def champion_interval(
-    predictions: pd.DataFrame, task: str, p: CompareParams, positive: str | None
-) -> Interval:
-    """The champion's primary metric on the test split with its bootstrap interval."""
-    prepared, pos, strata = _prepare_with_strata(predictions, task, positive)
-    return bootstrap_interval(
-        prepared,
-        weighted_metric(p.primary_metric, task, pos),
-        strata,
-        n_resamples=p.bootstrap_resamples,
-        confidence=p.confidence,
-        seed=p.seed,
-    )
-
-
-def choose_champion(
-    reference: Candidate,
-    challengers: list[Candidate],
-    statistics: dict[str, dict[str, Any]],
-    p: CompareParams,
-) -> tuple[str, str]:
-    """Return the champion and the reason, with the numbers that decided it.
-
-    A challenger wins only if its interval's lower bound is at least ``min_gain``; among
-    winners the highest lower bound wins, ties going to the simpler model.
-    """
-    base = f"{reference.name} is the baseline chosen on cross-validation"
-    if not challengers:
-        return reference.name, f"{base}; no other stage proposed a challenger"
-    notes, winners = [], []
-    for candidate in challengers:
-        s = statistics[candidate.name]
-        notes.append(
-            f"{candidate.name}: gain {s['gain']:+.4f} {p.primary_metric}, "
-            f"{s['confidence']:.1%} CI [{s['lower']:+.4f}, {s['upper']:+.4f}], "
-            f"lower bound required {p.min_gain:+.4f}"
-        )
-        if s["lower"] >= p.min_gain:
-            winners.append(candidate)
-    if not winners:
-        return reference.name, (
-            f"{base}; no challenger's interval has its lower bound at compare.min_gain or "
-            f"above, so the simpler model stays champion ({'; '.join(notes)})"
-        )
-    best = max(winners, key=lambda c: (statistics[c.name]["lower"], -c.complexity))
-    return best.name, (
-        f"{best.name} beats {reference.name}: the lower bound of its interval reaches "
-        f"compare.min_gain ({'; '.join(notes)})"
-    )
 
 
 def run(params: Params) -> dict[str, Path]:
@@ -210,13 +75,20 @@ def run(params: Params) -> dict[str, Path]:
         if deep and deep["status"] == "skipped":
             reason += f" (the deep stage was skipped: {deep['reason']})"
         table = comparison_table(candidates, frames, statistics, params)
-        write_outputs(table, statistics, champion, reason, params, deep)
+        classes = classes_of(frames[reference.name]) if task == "binary" else []
+        positive = positive_class(classes, params.data.positive_class) if classes else None
+        note = positive_class_note(classes, params.data.positive_class) if classes else ""
+        write_outputs(table, statistics, champion, reason, params, deep, positive, note)
+        if classes:
+            tracking.log_positive_class(classes, params.data.positive_class)
         _track(table, candidates, champion, reason, params)
     value = champion_interval(frames[champion], task, p, params.data.positive_class)
+    stated = f"F1 and the ROC curve are for the {note}.\n" if note else ""
     print(
         f"Champion: {champion}, {p.primary_metric} {value.gain:.4f} "
         f"({value.confidence:.0%} CI [{value.lower:.4f}, {value.upper:.4f}], "
         f"{len(frames[champion])} test rows).\nWhy: {reason}.\n"
+        f"{stated}"
         f"Report: {paths.COMPARE_TABLE}; model card: {paths.MODEL_CARD}"
     )
     if champion == "dummy":
@@ -290,8 +162,14 @@ def write_outputs(
     reason: str,
     params: Params,
     deep: dict[str, Any] | None,
+    positive: str | None = None,
+    note: str = "",
 ) -> None:
-    """Write the DVC metrics, the Markdown table, the intervals (CSV, PNG) and the model card."""
+    """Write the DVC metrics, the Markdown table, the intervals (CSV, PNG) and the model card.
+
+    ``positive`` (binary tasks) is the positive class, stated in every file with ``note``
+    (from :func:`..metrics.positive_class_note`).
+    """
     metric = params.compare.primary_metric
     # Missing values (the reference has no interval) become JSON null, not NaN.
     records = (
@@ -302,6 +180,7 @@ def write_outputs(
         {
             "champion": champion,
             "primary_metric": metric,
+            **({"positive_class": positive} if positive is not None else {}),
             f"champion_{metric}": records[champion][metric],
             "candidates": {
                 name: {k: v for k, v in row.items() if k not in ("stage", "role", "rank")}
@@ -309,21 +188,37 @@ def write_outputs(
             },
         },
     )
+    # What `dvc metrics show` prints: short, flat, one column per candidate.
+    write_json(
+        paths.METRICS,
+        {
+            "champion": champion,
+            "primary_metric": metric,
+            **({"positive_class": positive} if positive is not None else {}),
+            **{name: row[metric] for name, row in records.items()},
+        },
+    )
     write_json(paths.COMPARE_STATISTICS, statistics)
     intervals = table[["candidate", "role", "gain", "ci_lower", "ci_upper"]].dropna()
     write_csv(paths.COMPARE_INTERVALS, intervals)
     # The dummy floor's gap would squash the scale that matters: the challengers'.
     _plot_intervals(intervals[intervals["candidate"] != "dummy"], metric, params.compare.min_gain)
+    stated = f"F1 and the ROC curve are for the {note}.\n\n" if note else ""
+    if params.data.drop_columns:
+        unused = ", ".join(f"`{c}`" for c in params.data.drop_columns)
+        stated += f"Columns the models never see (`data.drop_columns`): {unused}.\n\n"
     write_text(
         paths.COMPARE_TABLE,
         (
             f"# Comparison on the test split\n\nPrimary metric: `{metric}`. "
             f"**Champion: {champion}**. {reason}.\n\n"
+            f"{stated}"
             f"{table.to_markdown(index=False, floatfmt='.4f')}\n"
         ),
     )
     write_text(
-        paths.MODEL_CARD, render_model_card(table, statistics, champion, reason, params, deep)
+        paths.MODEL_CARD,
+        render_model_card(table, statistics, champion, reason, params, deep, positive=note),
     )
 
 
@@ -367,6 +262,7 @@ def _track(
     )
     tracking.log_artifacts(
         paths.COMPARE_TABLE,
+        paths.METRICS,
         paths.COMPARE_METRICS,
         paths.COMPARE_STATISTICS,
         paths.COMPARE_PLOT,

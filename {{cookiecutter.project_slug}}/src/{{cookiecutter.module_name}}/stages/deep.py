@@ -259,6 +259,8 @@ def run(params: Params) -> dict[str, Path]:
         # Trained and scored: only now replace the previous run's outputs.
         clear(paths.DEEP_CANDIDATES, paths.DEEP_MODELS)
         positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
+        if positive is not None:
+            tracking.log_positive_class(classes, params.data.positive_class)
         test_metrics = evaluate(predictions, task, positive)
         net = model[-1] if classes else model[-1].regressor_
         history = pd.DataFrame(
@@ -283,6 +285,7 @@ def run(params: Params) -> dict[str, Path]:
                 "best_epoch": best_epoch,
                 "epochs": len(history),
                 "test": test_metrics,
+                **({"positive_class": positive} if positive is not None else {}),
             },
         )
         write_candidate(

@@ -7,7 +7,6 @@ result file and re-checks it, so no later stage runs on data that failed.
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,7 @@ from ..config import Params
 from ..data import file_hash, load_table
 from ..errors import StageError, ValidationFailedError
 from ..outputs import write_json, write_text
-
-_HIDDEN_KWARGS = {"column", "batch_id"}
-_NUMERIC_EXPECTATIONS = {
-    "expect_column_values_to_be_in_type_list",
-    "expect_column_values_to_be_between",
-}
+from ..validation_report import describe, failure_message, render_report, restore_hint
 
 
 def load_suite(path: Path) -> Any:
@@ -93,126 +87,6 @@ def validate_frame(frame: pd.DataFrame, suite: Any) -> dict[str, Any]:
     return batch.validate(suite).to_json_dict()
 
 
-def non_numeric_values(column: pd.Series) -> str:
-    """Describe the values of a column that are not numbers ("3 values not numeric, e.g. 'n/a'").
-
-    Numbers written with a decimal comma get a hint to set ``data.decimal``.
-    """
-    present = column.dropna()
-    bad = present[pd.to_numeric(present, errors="coerce").isna()]
-    examples = ", ".join(repr(value) for value in bad.unique()[:3])
-    hint = ""
-    if bad.astype(str).str.fullmatch(r"[+-]?\d+,\d+").mean() > 0.5:
-        hint = " (numbers with a decimal comma: set data.decimal: ',' in params.yaml)"
-    return f"{len(bad)} values not numeric, e.g. {examples}{hint}"
-
-
-def describe(outcome: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
-    """Reduce one expectation outcome to column, expectation, severity, success and detail.
-
-    Parameters
-    ----------
-    outcome : dict
-        One entry of the GX result's ``results``.
-    frame : DataFrame of shape (n_rows, n_columns)
-        The validated table, to show offending values that GX does not list (text in a
-        numeric column makes GX raise instead of counting).
-    """
-    config = outcome["expectation_config"]
-    kwargs = {k: v for k, v in config["kwargs"].items() if k not in _HIDDEN_KWARGS}
-    result = outcome.get("result") or {}
-    errors = [
-        info["exception_message"]
-        for info in (outcome.get("exception_info") or {}).values()
-        if isinstance(info, dict) and info.get("raised_exception")
-    ]
-    column = config["kwargs"].get("column")
-    mismatched = (result.get("details") or {}).get("mismatched")
-    if outcome["success"]:
-        detail = "passed"
-    elif (
-        column in frame.columns
-        and frame[column].dtype.kind not in "biuf"
-        and config["type"] in _NUMERIC_EXPECTATIONS
-    ):
-        detail = f"{non_numeric_values(frame[column])}; expected numbers {kwargs}"
-    elif mismatched:
-        detail = (
-            f"missing columns {mismatched.get('missing', [])}, "
-            f"unexpected columns {mismatched.get('unexpected', [])}"
-        )
-    elif errors:
-        detail = "; ".join(dict.fromkeys(errors))
-    elif result.get("unexpected_count"):
-        examples = ", ".join(repr(v) for v in result.get("partial_unexpected_list", [])[:3])
-        detail = (
-            f"{result['unexpected_count']} of {result.get('element_count', '?')} values "
-            f"unexpected, e.g. {examples}; expected {kwargs}"
-        )
-    else:
-        detail = f"observed {result.get('observed_value')!r}; expected {kwargs}"
-    return {
-        "column": column if column is not None else "(table)",
-        "expectation": config["type"],
-        "severity": config.get("severity", "critical"),
-        "success": bool(outcome["success"]),
-        "detail": detail,
-    }
-
-
-def render_report(summary: dict[str, Any]) -> str:
-    """Render the validation summary as a self-contained HTML page (no external assets)."""
-    rows = "\n".join(
-        "<tr class='{cls}'><td>{column}</td><td>{expectation}</td><td>{severity}</td>"
-        "<td>{status}</td><td>{detail}</td></tr>".format(
-            cls="ok" if item["success"] else item["severity"],
-            status="passed"
-            if item["success"]
-            else ("handled" if item["severity"] == "handled" else "FAILED"),
-            **{k: html.escape(str(v)) for k, v in item.items() if k != "success"},
-        )
-        for item in sorted(summary["expectations"], key=lambda i: (i["success"], i["column"]))
-    )
-    verdict = "PASSED" if summary["success"] else "FAILED"
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>Validation {verdict}</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: 4px 8px; }}
-tr.critical {{ background: #fdd; }} tr.warning, tr.handled {{ background: #ffd; }}
-tr.ok {{ color: #555; }}
-</style></head><body>
-<h1>Data validation {verdict}</h1>
-<p>Table <code>{html.escape(summary["data_path"])}</code> ({summary["rows"]} rows x
-{summary["columns"]} columns, md5 {summary["data_hash"]}) against the expectation suite
-<code>{html.escape(summary["suite_path"])}</code>: {summary["failed_critical"]} critical and
-{summary["failed_warning"]} warning failure(s) among {len(summary["expectations"])}
-expectations.</p>
-<table><tr><th>column</th><th>expectation</th><th>severity</th><th>status</th><th>detail</th></tr>
-{rows}
-</table></body></html>
-"""
-
-
-def failure_message(summary: dict[str, Any]) -> str:
-    """Return the short, column-grouped message printed when validation fails."""
-    lines = [
-        f"{summary['failed_critical']} critical expectation(s) or check(s) failed on "
-        f"{summary['data_path']} (suite {summary['suite_path']}):"
-    ]
-    for item in sorted(summary["expectations"], key=lambda i: i["column"]):
-        if not item["success"] and item["severity"] == "critical":
-            column = item["column"]
-            where = "table" if column == "(table)" else f"column {column!r}"
-            lines.append(f"  {where}: {item['expectation']}: {item['detail']}")
-    lines.append(
-        "Apply the fix named on each line: in the data, in params.yaml, or in the suite at "
-        f"{summary['suite_path']} if the data changed on purpose. "
-        f"Full result: {paths.VALIDATION_RESULT}, report: {paths.VALIDATION_REPORT}"
-    )
-    return "\n".join(lines)
-
-
 def run(params: Params) -> dict[str, Path]:
     """Validate the raw table; write the result and the report.
 
@@ -278,5 +152,5 @@ def run(params: Params) -> dict[str, Path]:
         tracking.log_artifacts(paths.VALIDATION_REPORT, paths.VALIDATION_RESULT)
         tracking.set_tags({"validation_success": summary["success"]})
         if not summary["success"]:
-            raise ValidationFailedError(failure_message(summary))
+            raise ValidationFailedError(failure_message(summary, restore_hint(params.data.path)))
     return {"result": paths.VALIDATION_RESULT, "report": paths.VALIDATION_REPORT}
