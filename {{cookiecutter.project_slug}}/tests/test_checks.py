@@ -184,3 +184,19 @@ def test_categories_seen_only_in_the_test_split_are_counted():
     train = pd.DataFrame({"row_id": [0, 1], "city": ["Oslo", "Bergen"], "y": [1, 2]})
     test = pd.DataFrame({"row_id": [2, 3], "city": ["Oslo", "Tromsø"], "y": [1, 2]})
     assert unseen_categories(train, test, "y") == {"city": 1}
+
+
+def test_a_numeric_column_with_a_junk_token_is_named_and_data_na_values_fixes_it(project, capsys):
+    frame = load_table(load_params().data)
+    ages = pd.Series(range(len(frame)), dtype=object) % 60 + 18
+    ages[ages.index % 20 == 7] = "?"
+    use_table(project, frame.assign(test_added_age=ages.to_numpy()))
+    assert main(["init-suite", "--force"]) == 1
+    message = capsys.readouterr().err
+    assert "'test_added_age'" in message and 'data.na_values: ["?"]' in message
+    assert "first in row 7" in message
+    assert main(["validate"]) == 1
+    assert 'data.na_values: ["?"]' in capsys.readouterr().err
+    edit_params(project / "params.yaml", data__na_values=["?"])
+    assert main(["init-suite", "--force"]) == 0
+    assert main(["validate"]) == 0

@@ -1,15 +1,19 @@
 """Behaviour of the stages' pure functions on small frames."""
 
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.module_name }}.checks import check_table
 from {{ cookiecutter.module_name }}.config import DataParams
 from {{ cookiecutter.module_name }}.data import DataError, load_table
 from {{ cookiecutter.module_name }}.errors import StageError
 from {{ cookiecutter.module_name }}.metrics import positive_class
 from {{ cookiecutter.module_name }}.stages.baseline import check_target, select_baseline
 from {{ cookiecutter.module_name }}.stages.split import split_table
-from {{ cookiecutter.module_name }}.suite import draft_suite
+from {{ cookiecutter.module_name }}.suite import draft_suite, drafted_bounds
 from {{ cookiecutter.module_name }}.validation_report import describe, failure_message
 
 
@@ -141,3 +145,102 @@ def test_failures_name_values_and_expectations_without_library_reprs():
         "(in at least 95% of rows)"
     )
     assert describe(typed, frame)["detail"] == "observed 'str'; expected type 'int64'"
+
+
+# One column per dtype the loader can produce from a CSV, with the CSV text of its values.
+LOADED_COLUMNS = {
+    "boolean": "True,False,True,False,True,True",
+    "boolean-with-blanks": "True,,False,True,,False",
+    "integer-with-blanks": "1,,3,4,,6",
+    "float-with-nan": "0.5,,1.5,2.25,,3.0",
+    "text": "a,b,a,c,b,a",
+    "dates-as-text": "2024-01-01,2024-01-02,2024-01-03,2024-01-04,2024-01-05,2024-01-06",
+    "mixed": "1,x,2,y,3,z",
+}
+
+
+def _failures(frame: pd.DataFrame, target: str, task: str) -> list[str]:
+    from great_expectations.core import ExpectationSuite
+
+    from {{ cookiecutter.module_name }}.stages.validate import validate_frame
+
+    drafted = json.loads(json.dumps(draft_suite(frame, target, task, name="t"), allow_nan=False))
+    result = validate_frame(frame, ExpectationSuite(**drafted))
+    outcomes = [describe(outcome, frame) for outcome in result["results"]]
+    return [f"{o['column']}: {o['detail']}" for o in outcomes if not o["success"]]
+
+
+@pytest.mark.parametrize("kind", list(LOADED_COLUMNS))
+def test_a_suite_drafted_from_a_table_validates_that_same_table(tmp_path, kind):
+    rows = LOADED_COLUMNS[kind].split(",")
+    text = "x,y\n" + "".join(f"{x},{y}\n" for x, y in zip(rows, "TFTFTF", strict=True))
+    (tmp_path / "t.csv").write_text(text.replace(",T\n", ",True\n").replace(",F\n", ",False\n"))
+    frame = load_table(DataParams(path=tmp_path / "t.csv", target="y", task="binary"))
+    assert _failures(frame, "y", "binary") == []
+
+
+def test_drafted_bounds_stay_whole_non_negative_and_within_natural_limits():
+    assert drafted_bounds(pd.Series([1.0, 3.0, 5.0])) == (0.0, 6.0)
+    assert drafted_bounds(pd.Series([18, 40, 80])) == (11.0, 87.0)
+    assert drafted_bounds(pd.Series([0.02, 0.5, 0.99])) == (0.0, 1.0)
+    assert drafted_bounds(pd.Series([5.5, 50.0, 99.5])) == (0.0, 100.0)
+    assert drafted_bounds(pd.Series([-1.5, 0.5])) == (-1.7, 0.7)
+
+
+def test_infinite_values_are_named_with_count_and_first_row_and_never_drafted():
+    frame = pd.DataFrame({"x": [1.0, np.inf, 2.0, -np.inf, 3.0], "y": [1.0, 2.0, np.inf, 4, 5]})
+    found = {
+        f.column: f.detail
+        for f in check_table(
+            frame, target="y", task="regression", test_size=0.2, cv_folds=2, dropped=[]
+        )
+        if f.check == "infinite_values"
+    }
+    assert "2 infinite value(s) (first in row 1)" in found["x"]
+    assert "1 infinite value(s) (first in row 2)" in found["y"]
+    suite = draft_suite(frame, "y", "regression", name="t")
+    json.dumps(suite, allow_nan=False)  # standard JSON: no Infinity or NaN
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 4])
+def test_rare_class_advice_makes_the_check_pass_when_followed(rows):
+    frame = pd.DataFrame({"y": ["a"] * 20 + ["b"] * rows, "x": range(20 + rows)})
+    settings = {"target": "y", "task": "binary", "test_size": 0.2, "dropped": []}
+    (rare,) = [f for f in check_table(frame, cv_folds=5, **settings) if f.check == "rare_class"]
+    if "set baseline.cv_folds to" in rare.detail:
+        folds = int(rare.detail.split("set baseline.cv_folds to ")[1].split()[0])
+        assert not [
+            f for f in check_table(frame, cv_folds=folds, **settings) if f.check == "rare_class"
+        ]
+    else:
+        assert "cannot help" in rare.detail
+        for folds in range(2, 5):
+            assert [
+                f for f in check_table(frame, cv_folds=folds, **settings) if f.check == "rare_class"
+            ]
+        least = int(rare.detail.split("at least ")[-1].split()[0])
+        more = pd.DataFrame({"y": ["a"] * 20 + ["b"] * least, "x": range(20 + least)})
+        assert not [f for f in check_table(more, cv_folds=2, **settings) if f.check == "rare_class"]
+
+
+def test_a_one_row_class_in_training_is_not_told_to_lower_the_folds():
+    with pytest.raises(StageError, match="cannot help"):
+        check_target(pd.Series(["a", "a", "a", "b"]), "binary", "label", cv_folds=2)
+
+
+def test_a_failing_row_count_names_the_suite_and_how_to_lower_it():
+    frame = pd.DataFrame({"x": range(10), "y": [0, 1] * 5})
+    suite = draft_suite(frame, "y", "binary", name="t")
+    (minimum,) = [
+        e
+        for e in suite["expectations"]
+        if "min_value" in e["kwargs"] and "column" not in e["kwargs"]
+    ]
+    outcome = {
+        "success": False,
+        "expectation_config": {"type": minimum["type"], "kwargs": minimum["kwargs"]},
+        "result": {"observed_value": 3},
+    }
+    detail = describe(outcome, frame.head(3), "expectations/t.json")["detail"]
+    assert "3 rows, fewer than the 5" in detail
+    assert "expectations/t.json" in detail and "init-suite --force" in detail

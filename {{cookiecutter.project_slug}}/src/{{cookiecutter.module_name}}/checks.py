@@ -12,6 +12,7 @@ import math
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .config import Params
@@ -57,6 +58,71 @@ def _share_decimal_comma(present: pd.Series) -> float:
     """Share of the values written like ``93,03`` or ``1.234,5`` (a decimal comma)."""
     sample = present.astype(str).head(DATE_SAMPLE).str.strip()
     return float(sample.str.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+").mean())
+
+
+def rare_class_fix(rows: int, test_size: float, cv_folds: int) -> str:
+    """The fix for a class of ``rows`` rows that works: a ``cv_folds`` that fits, or more rows.
+
+    A stratified split needs two rows of a class, and its training part needs one row of
+    the class per cross-validation fold: ``k`` folds fit when ``k <= rows * (1 - test_size)``.
+    """
+    folds = math.floor(rows * (1 - test_size) + 1e-9)
+    if rows >= 2 and 2 <= folds < cv_folds:
+        return (
+            f"set baseline.cv_folds to {folds} or lower in params.yaml, merge the class or add rows"
+        )
+    least = max(2, math.ceil(2 / (1 - test_size)))
+    return (
+        f"lowering baseline.cv_folds cannot help a class of {rows} row(s); merge it into "
+        f"another class or add rows (at least {least} with baseline.cv_folds 2)"
+    )
+
+
+def _infinite_values(frame: pd.DataFrame) -> list[Finding]:
+    """A critical finding per numeric column (target included) holding inf or -inf."""
+    findings = []
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        infinite = pd.Series(np.isinf(values.to_numpy(dtype=float)), index=values.index)
+        if infinite.any():
+            findings.append(
+                Finding(
+                    column,
+                    "infinite_values",
+                    "critical",
+                    f"{int(infinite.sum())} infinite value(s) (first in row "
+                    f"{infinite.idxmax()}), which no model can fit; replace them in the "
+                    'data, or read them as missing with data.na_values: ["inf", "-inf"] in '
+                    "params.yaml",
+                )
+            )
+    return findings
+
+
+def junk_tokens(present: pd.Series) -> list[str]:
+    """The non-numeric tokens of a mostly numeric text column (empty if it is not one).
+
+    Mostly numeric: at least :data:`NUMERIC_SHARE` of the non-missing values parse as numbers,
+    so a few placeholders such as ``?`` turned the whole column into text.
+    """
+    text = present.astype(str).str.strip()
+    numeric = pd.to_numeric(text, errors="coerce").notna()
+    if numeric.all() or numeric.mean() < NUMERIC_SHARE:
+        return []
+    return sorted(text[~numeric].unique())
+
+
+def numeric_junk_detail(present: pd.Series, tokens: list[str]) -> str:
+    """The message for a numeric column made text by ``tokens``: count, first row and fix."""
+    bad = present.astype(str).str.strip().isin(tokens)
+    quoted = ", ".join(f'"{token}"' for token in tokens[:5])
+    return (
+        f"mostly numbers, but {int(bad.sum())} value(s) are {quoted} (first in row "
+        f"{bad.idxmax()}), so it is read as text and one-hot encoded; if they mean missing, "
+        f"set data.na_values: [{quoted}] in params.yaml, else correct them in the data"
+    )
 
 
 def check_table(
@@ -160,9 +226,10 @@ def check_table(
                     "critical",
                     f"class {show(counts.idxmin())} has {counts.min()} rows; a stratified split "
                     f"with split.test_size {test_size} and {cv_folds}-fold cross-validation needs "
-                    f"at least {needed}: lower baseline.cv_folds, merge rare classes or add rows",
+                    f"at least {needed}: " + rare_class_fix(int(counts.min()), test_size, cv_folds),
                 )
             )
+    findings += _infinite_values(frame.drop(columns=dropped, errors="ignore"))
     for column in frame.columns.drop([target, *dropped], errors="ignore"):
         values = frame[column]
         present = values.dropna()
@@ -209,6 +276,15 @@ def check_table(
                     "critical",
                     f"holds numbers written with a decimal comma (e.g. {show(present.iloc[0])}), "
                     "read as text and so one-hot encoded; set data.decimal: ',' in params.yaml",
+                )
+            )
+        elif text and (junk := junk_tokens(present)):
+            findings.append(
+                Finding(
+                    column,
+                    "numeric_junk",
+                    "critical",
+                    numeric_junk_detail(present, junk),
                 )
             )
         elif text and _looks_like_dates(values):

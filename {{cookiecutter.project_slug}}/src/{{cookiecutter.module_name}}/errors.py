@@ -11,3 +11,7 @@ class ValidationFailedError(StageError):
 
 class TrackingUnavailableError(StageError):
     """The MLflow tracking server does not answer; the stage stops before doing any work."""
+
+
+class TrackingStoreError(StageError):
+    """The MLflow store cannot take the stage's run as it is (e.g. its experiment was deleted)."""

@@ -42,9 +42,14 @@ def write_text(path: Path, text: str) -> Path:
     return _write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def write_json(path: Path, data: object) -> Path:
-    """Write ``data`` as indented, key-sorted JSON to ``path`` atomically."""
-    return write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+def write_json(path: Path, data: object, *, allow_nan: bool = True) -> Path:
+    """Write ``data`` as indented, key-sorted JSON to ``path`` atomically.
+
+    ``allow_nan=False`` raises ``ValueError`` on NaN or infinity instead of writing
+    ``NaN``/``Infinity``, which are not standard JSON (expectation suites must be).
+    """
+    text = json.dumps(data, indent=2, sort_keys=True, default=str, allow_nan=allow_nan)
+    return write_text(path, text + "\n")
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> Path:

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .checks import Finding, check_params_table, target_values
@@ -56,21 +57,21 @@ def _column_expectations(
             drafted.append(
                 _expectation("expect_column_values_to_be_in_set", column=name, value_set=labels)
             )
-        elif len(values):
-            low, high = float(values.min()), float(values.max())
-            margin = (high - low) * RANGE_MARGIN
+        elif len(finite := values[np.isfinite(values.to_numpy(dtype=float))]):
+            low, high = drafted_bounds(finite)
             drafted.append(
                 _expectation(
                     "expect_column_values_to_be_between",
                     column=name,
-                    min_value=_round_down(low - margin, low),
-                    max_value=_round_up(high + margin, high),
+                    min_value=low,
+                    max_value=high,
                 )
             )
         return drafted
     if pd.api.types.is_string_dtype(column):
         drafted.append(_expectation("expect_column_values_to_be_of_type", column=name, type_="str"))
-    distinct = sorted(values.astype(str).unique())
+    # The values as the loader reads them (True stays a boolean), as validation sees them.
+    distinct = sorted(values.unique().tolist(), key=lambda value: (str(type(value)), value))
     if is_target or len(distinct) <= MAX_CATEGORIES:
         drafted.append(
             _expectation("expect_column_values_to_be_in_set", column=name, value_set=distinct)
@@ -78,13 +79,25 @@ def _column_expectations(
     return drafted
 
 
-def _round_down(value: float, observed: float) -> float:
-    # Keep non-negative quantities non-negative: a margin must not admit impossible values.
-    return 0.0 if observed >= 0 > value else float(f"{value:.6g}")
+def drafted_bounds(values: pd.Series) -> tuple[float, float]:
+    """The range drafted for finite numeric ``values``: observed range widened by the margin.
 
-
-def _round_up(value: float, _observed: float) -> float:
-    return float(f"{value:.6g}")
+    The bounds fit the column: whole numbers stay whole (floor and ceiling), a non-negative
+    column stays non-negative, and one within [0, 1] or [0, 100] (shares, percentages)
+    stays within it.
+    """
+    low, high = float(values.min()), float(values.max())
+    margin = (high - low) * RANGE_MARGIN
+    lower, upper = low - margin, high + margin
+    if low >= 0:
+        lower = max(lower, 0.0)
+        for natural in (1.0, 100.0):
+            if high <= natural:
+                upper = min(upper, natural)
+                break
+    if (values == values.round()).all():
+        return float(math.floor(lower)), float(math.ceil(upper))
+    return float(f"{lower:.6g}"), float(f"{upper:.6g}")
 
 
 def draft_suite(frame: pd.DataFrame, target: str, task: str, name: str) -> dict[str, Any]:
@@ -92,10 +105,10 @@ def draft_suite(frame: pd.DataFrame, target: str, task: str, name: str) -> dict[
 
     Drafted: the exact column set; a row-count range (at least half the rows seen; more
     than ten times as many only warns); per column
-    the null rule, the type family (numeric or text), numeric ranges widened by 10 % of the
-    observed range (never below zero for non-negative columns), and value sets for text
-    columns with at most 20 distinct values; for classification the target's classes
-    (at least two).
+    the null rule, the type family (numeric or text), numeric ranges of the finite values
+    widened by 10 % of the observed range (see :func:`drafted_bounds`), and value sets, in
+    the values' own types, for other columns with at most 20 distinct values; for
+    classification the target's classes (at least two).
 
     Parameters
     ----------
@@ -266,8 +279,15 @@ def run(params: Params, *, force: bool = False) -> Path:
             f"decimal comma; set data.decimal: ',' in {PARAMS_FILE}, then run init-suite again "
             "(drafted now, the suite would expect text there)"
         )
+    junk = [f for f in findings if f.check == "numeric_junk"]
+    if junk:
+        raise StageError(
+            f"{params.data.path}: "
+            + "; ".join(f"column {show(f.column)}: {f.detail}" for f in junk)
+            + "; then run init-suite again (drafted now, the suite would expect text there)"
+        )
     suite = draft_suite(frame, target, task, name=path.stem)
-    write_json(path, suite)
+    write_json(path, suite, allow_nan=False)
     print(summarise_suite(suite))
     updates, notes = certain_fixes(frame, params, findings)
     if updates:

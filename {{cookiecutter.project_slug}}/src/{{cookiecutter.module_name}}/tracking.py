@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Params
 from .data import file_hash
-from .errors import TrackingUnavailableError
+from .errors import TrackingStoreError, TrackingUnavailableError
 from .targets import resolve_positive_class
 
 if TYPE_CHECKING:
@@ -123,16 +123,57 @@ def _flatten(prefix: str, value: Any) -> dict[str, str]:
     return {prefix: text}
 
 
+def _sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URI, else None."""
+    prefix = "sqlite:///"
+    return Path(uri.removeprefix(prefix)) if uri.startswith(prefix) else None
+
+
+@contextmanager
+def store_lock(uri: str) -> Iterator[None]:
+    """Hold a file lock beside a local sqlite store (no-op for other stores).
+
+    Stages started at once (``dvc queue start -j 2``) would otherwise both create the
+    store's tables (an alembic migration error) or both create the experiment.
+    """
+    database = _sqlite_path(uri)
+    if database is None:
+        yield
+        return
+    from filelock import FileLock
+
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(f"{database}.lock", timeout=300):
+        yield
+
+
 def _experiment_id(name: str, uri: str) -> str:
+    """Return the id of experiment ``name``, creating it (and the store) on first use.
+
+    Raises
+    ------
+    TrackingStoreError
+        If the experiment was deleted (MLflow UI or CLI): naming the command that
+        restores it.
+    """
     import mlflow
 
-    experiment = mlflow.get_experiment_by_name(name)
-    if experiment is not None:
-        return experiment.experiment_id
-    location = None
-    if uri.startswith("sqlite:"):
-        location = (project_root() / "mlruns").as_uri()
-    return mlflow.create_experiment(name, artifact_location=location)
+    with store_lock(uri):
+        experiment = mlflow.MlflowClient(uri).get_experiment_by_name(name)
+        if experiment is not None and experiment.lifecycle_stage == "deleted":
+            raise TrackingStoreError(
+                f"MLflow experiment {name!r} (id {experiment.experiment_id}) in {uri} was "
+                "deleted (in the MLflow UI or CLI), so no run can be logged in it. Restore "
+                f"it with its runs: MLFLOW_TRACKING_URI={uri} mlflow experiments restore "
+                f"--experiment-id {experiment.experiment_id}; or log to a new experiment: "
+                "set another mlflow.experiment in params.yaml. Then run dvc repro again"
+            )
+        if experiment is not None:
+            return experiment.experiment_id
+        location = None
+        if _sqlite_path(uri) is not None:
+            location = (project_root() / "mlruns").as_uri()
+        return mlflow.MlflowClient(uri).create_experiment(name, artifact_location=location)
 
 
 @contextmanager
@@ -159,6 +200,8 @@ def stage_run(stage: str, params: Params) -> Iterator[ActiveRun]:
     ------
     TrackingUnavailableError
         Before any work, if the tracking server does not answer.
+    TrackingStoreError
+        Before any work, if the project's experiment was deleted.
     """
     uri = tracking_uri(params)
     check_reachable(uri)
@@ -269,20 +312,36 @@ def register_champion(model_uri: str, name: str, reason: str) -> str:
 
     If the alias already points at a version of the same logged model, nothing new is
     registered. Returns the champion's model version (as text), tagged with the reason.
+
+    Raises
+    ------
+    TrackingStoreError
+        If ``model_uri`` names a logged model this store does not hold.
     """
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     client = MlflowClient()
-    try:
-        current = client.get_model_version_by_alias(name, "champion")
-    except MlflowException:
-        current = None
-    if current is not None and current.source == model_uri:
-        return str(current.version)
-    version = mlflow.register_model(model_uri, name, tags={"reason": reason[:5000]})
-    client.set_registered_model_alias(name, "champion", version.version)
+    if model_uri.startswith("models:/m-"):
+        try:
+            client.get_logged_model(model_uri.removeprefix("models:/"))
+        except MlflowException:
+            raise TrackingStoreError(
+                f"the champion's model {model_uri} is not in the tracking store "
+                f"{mlflow.get_tracking_uri()}: it was logged in another store (another "
+                "machine, a changed MLFLOW_TRACKING_URI or mlflow.tracking_uri, a deleted "
+                "mlflow.db). Log the models again in this store: dvc repro -f"
+            ) from None
+    with store_lock(mlflow.get_tracking_uri()):
+        try:
+            current = client.get_model_version_by_alias(name, "champion")
+        except MlflowException:
+            current = None
+        if current is not None and current.source == model_uri:
+            return str(current.version)
+        version = mlflow.register_model(model_uri, name, tags={"reason": reason[:5000]})
+        client.set_registered_model_alias(name, "champion", version.version)
     return str(version.version)
 
 

@@ -87,7 +87,9 @@ def expected(expectation: str, kwargs: dict[str, Any]) -> str:
     return text
 
 
-def describe(outcome: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
+def describe(
+    outcome: dict[str, Any], frame: pd.DataFrame, suite: Path | str = "the suite"
+) -> dict[str, Any]:
     """Reduce one expectation outcome to column, expectation, severity, success and detail.
 
     The detail is written in the user's terms: values as they appear in the table, what the
@@ -100,6 +102,8 @@ def describe(outcome: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
     frame : DataFrame of shape (n_rows, n_columns)
         The validated table, to show offending values that GX does not list (text in a
         numeric column makes GX raise instead of counting).
+    suite : Path or str, default="the suite"
+        Where the suite is, for the fixes that edit it.
 
     Returns
     -------
@@ -155,6 +159,13 @@ def describe(outcome: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
         detail = (
             f"{result['unexpected_count']} of {result.get('element_count', '?')} values "
             f"unexpected, e.g. {examples}; expected {expected(kind, kwargs)}"
+        )
+    elif kind == "expect_table_row_count_to_be_between" and kwargs.get("min_value") is not None:
+        detail = (
+            f"{len(frame)} rows, fewer than the {show(kwargs['min_value'])} the suite expects; if "
+            f"rows were removed on purpose, lower the suite's minimum row count (min_value of "
+            f"expect_table_row_count_to_be_between) in {suite} or draft again with "
+            f"`python -m {__package__} init-suite --force`; else restore the missing rows"
         )
     elif result.get("observed_value") is not None:
         detail = f"observed {listing(result['observed_value'])}; expected {expected(kind, kwargs)}"

@@ -156,7 +156,12 @@ def check_target(y: pd.Series, task: str, target: str, cv_folds: int) -> None:
     if counts.min() < cv_folds:
         raise StageError(
             f"class {show(counts.idxmin())} of target {target!r} has {counts.min()} training rows, "
-            f"fewer than baseline.cv_folds ({cv_folds}); lower baseline.cv_folds or add data"
+            f"fewer than baseline.cv_folds ({cv_folds}); "
+            + (
+                f"set baseline.cv_folds to {counts.min()} or lower, or add data"
+                if counts.min() >= 2
+                else "lowering baseline.cv_folds cannot help: merge the class or add rows"
+            )
         )
 
 

@@ -1,0 +1,159 @@
+"""The tracking store and git in baked projects (issue 12): a deleted experiment, a model
+logged in another store, parallel first use of the store, stage outputs committed by hand."""
+
+from __future__ import annotations
+
+import shlex
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import bake, project_env, run_in
+
+GIT = ("git", "-c", "user.name=Test", "-c", "user.email=test@example.com")
+
+
+def cached_outs(project: Path) -> list[str]:
+    """Every output of dvc.yaml that DVC caches (not the ``cache: false`` metrics files)."""
+    stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+    outs = []
+    for stage in stages.values():
+        for out in stage.get("outs", []):
+            if isinstance(out, str):
+                outs.append(out)
+            elif next(iter(out.values())).get("cache", True):
+                outs.append(next(iter(out)))
+    return outs
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_gitignore_covers_every_cached_out_from_the_start(cookies, deep):
+    project = bake(cookies, include_deep_stage=deep, init_git_and_dvc=False)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    outs = cached_outs(project)
+    assert "data/split" in outs and "reports/compare/comparison.md" in outs
+    assert ("models/deep" in outs) == deep
+    for out in outs:
+        done = subprocess.run(["git", "check-ignore", "--no-index", "-q", out], cwd=project)
+        assert done.returncode == 0, f"{out} (a cached DVC out) is not in the baked .gitignore"
+    for tracked in ("reports/metrics.json", "reports/compare/metrics.json", "dvc.lock"):
+        done = subprocess.run(["git", "check-ignore", "--no-index", "-q", tracked], cwd=project)
+        assert done.returncode == 1, f"{tracked} is meant for git but is ignored"
+
+
+@pytest.mark.pipeline
+def test_stages_run_by_hand_and_committed_leave_dvc_repro_working(cookies):
+    project = bake(cookies)
+    module = next(project.glob("src/*/__main__.py")).parent.name
+    outs = cached_outs(project)
+    for stage in ("validate", "split", "baseline", "compare"):
+        run_in(project, "python", "-m", module, stage)
+        run_in(project, "git", "add", "-A")
+        staged = run_in(project, "git", "diff", "--cached", "--name-only").stdout.split()
+        leaked = [f for f in staged if any(f == o or f.startswith(o + "/") for o in outs)]
+        assert not leaked, f"git add -A after {stage} staged DVC outputs: {leaked}"
+        run_in(project, *GIT, "commit", "-q", "--allow-empty", "-m", f"ran {stage} by hand")
+    run_in(project, "dvc", "repro")
+
+
+@pytest.fixture(scope="module")
+def reproduced(cookies_session) -> Path:
+    project = bake(cookies_session, project_name="Store demo")
+    run_in(project, "dvc", "repro")
+    return project
+
+
+def last_line(done: subprocess.CompletedProcess) -> str:
+    """The product's ``error: <stage>: ...`` line of a failed run (DVC prints its own after)."""
+    lines = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert lines, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    return lines[-1]
+
+
+@pytest.mark.pipeline
+def test_deleted_experiment_names_the_restore_command_and_it_works(reproduced, tmp_path):
+    project = reproduced
+    code = (
+        "import mlflow, sys; c = mlflow.MlflowClient(sys.argv[1]); "
+        "c.delete_experiment(c.get_experiment_by_name('store-demo').experiment_id)"
+    )
+    uri = f"sqlite:///{project / 'mlflow.db'}"
+    subprocess.run([sys.executable, "-c", code, uri], check=True, env=project_env(project))
+    done = run_in(project, "dvc", "repro", "-f", "compare", check=False)
+    assert done.returncode != 0
+    error = last_line(done)
+    assert error.startswith("error: validate: MLflow experiment 'store-demo'")
+    assert "was deleted" in error
+    advice = error.split("Restore it with its runs: ")[1].split(";")[0]
+    assert advice.startswith(f"MLFLOW_TRACKING_URI={uri} mlflow experiments restore")
+    # The advice works as given, from any folder, with the mlflow of the project's env.
+    variable, *command = shlex.split(advice)
+    env = {**project_env(project), variable.split("=")[0]: variable.split("=", 1)[1]}
+    command[0] = str(Path(sys.executable).with_name("mlflow"))
+    subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True)
+    # DVC removed validate's outputs before it failed: the same command again runs it all.
+    done = run_in(project, "dvc", "repro", "-f", "compare")
+    assert "Running stage 'compare'" in done.stdout
+
+
+@pytest.mark.pipeline
+def test_champion_logged_in_another_store_names_the_fix(reproduced, tmp_path):
+    project = reproduced
+    (project / "mlflow.db").rename(tmp_path / "mlflow.db")
+    done = run_in(project, "dvc", "repro", "-s", "-f", "compare", check=False)
+    assert done.returncode != 0
+    error = last_line(done)
+    assert error.startswith("error: compare: the champion's model models:/m-")
+    assert error.endswith("Log the models again in this store: dvc repro -f")
+    run_in(project, "dvc", "repro", "-f")
+    with sqlite3.connect(project / "mlflow.db") as db:
+        aliases = db.execute("SELECT alias FROM registered_model_aliases").fetchall()
+    assert aliases == [("champion",)]
+
+
+RACE = """
+import sys, time
+from {module}.config import load_params
+from {module} import tracking
+params = load_params()
+while time.time() < float(sys.argv[1]):
+    time.sleep(0.001)
+with tracking.stage_run("validate", params) as run:
+    print(run.info.run_id)
+"""
+
+
+@pytest.mark.pipeline
+def test_two_stages_starting_at_once_on_a_fresh_store_both_log(cookies):
+    """What ``dvc queue start -j 2`` does on a fresh bake: two stages create the store at once."""
+    project = bake(cookies, init_git_and_dvc=False)
+    module = next(project.glob("src/*/__main__.py")).parent.name
+    assert not (project / "mlflow.db").exists()
+    script = RACE.format(module=module)
+    start = str(time.time() + 8)  # both processes have imported mlflow by then
+    env = {**project_env(project), "DVC_ROOT": str(project)}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, start],
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [worker.communicate(timeout=120) for worker in workers]
+    for worker, (_out, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err
+    with sqlite3.connect(project / "mlflow.db") as db:
+        runs = db.execute("SELECT run_uuid, status FROM runs").fetchall()
+        experiments = db.execute("SELECT name FROM experiments").fetchall()
+    assert sorted(r for r, _ in runs) == sorted(out.strip() for out, _ in outputs)
+    assert {status for _, status in runs} == {"FINISHED"}
+    assert sorted(experiments) == [("Default",), ("tabular-baseline",)]
