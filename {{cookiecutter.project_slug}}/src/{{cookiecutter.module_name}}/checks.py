@@ -20,6 +20,8 @@ from .targets import did_you_mean, looks_continuous, show, task_mismatch
 
 #: Tables smaller than this are too small to call a unique column an identifier.
 MIN_ROWS_FOR_IDENTIFIERS = 20
+#: A number written with a decimal comma: ``93,03``, ``1.234,5``.
+DECIMAL_COMMA = r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+"
 #: Share of a text column's values that must look like numbers to call it numeric.
 NUMERIC_SHARE = 0.9
 #: Values sampled to recognise a text column holding dates or decimal-comma numbers.
@@ -57,7 +59,7 @@ def _looks_like_dates(values: pd.Series) -> bool:
 def _share_decimal_comma(present: pd.Series) -> float:
     """Share of the values written like ``93,03`` or ``1.234,5`` (a decimal comma)."""
     sample = present.astype(str).head(DATE_SAMPLE).str.strip()
-    return float(sample.str.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+").mean())
+    return float(sample.str.fullmatch(DECIMAL_COMMA).mean())
 
 
 def rare_class_fix(rows: int, test_size: float, cv_folds: int) -> str:

@@ -272,18 +272,12 @@ def run(params: Params, *, force: bool = False) -> Path:
         if mismatch:
             raise StageError(f"{params.data.path}: {mismatch}")
     findings = check_params_table(frame, params)
-    misread = [f.column for f in findings if f.check == "decimal_comma"]
+    # Numbers read as text: a suite drafted now would expect text there.
+    misread = [f for f in findings if f.check in {"decimal_comma", "numeric_junk"}]
     if misread:
         raise StageError(
-            f"{params.data.path}: {', '.join(map(show, misread))} hold numbers written with a "
-            f"decimal comma; set data.decimal: ',' in {PARAMS_FILE}, then run init-suite again "
-            "(drafted now, the suite would expect text there)"
-        )
-    junk = [f for f in findings if f.check == "numeric_junk"]
-    if junk:
-        raise StageError(
             f"{params.data.path}: "
-            + "; ".join(f"column {show(f.column)}: {f.detail}" for f in junk)
+            + "; ".join(f"column {show(f.column)}: {f.detail}" for f in misread)
             + "; then run init-suite again (drafted now, the suite would expect text there)"
         )
     suite = draft_suite(frame, target, task, name=path.stem)

@@ -158,8 +158,9 @@ def _experiment_id(name: str, uri: str) -> str:
     """
     import mlflow
 
+    client = mlflow.MlflowClient(uri)
     with store_lock(uri):
-        experiment = mlflow.MlflowClient(uri).get_experiment_by_name(name)
+        experiment = client.get_experiment_by_name(name)
         if experiment is not None and experiment.lifecycle_stage == "deleted":
             raise TrackingStoreError(
                 f"MLflow experiment {name!r} (id {experiment.experiment_id}) in {uri} was "
@@ -173,7 +174,7 @@ def _experiment_id(name: str, uri: str) -> str:
         location = None
         if _sqlite_path(uri) is not None:
             location = (project_root() / "mlruns").as_uri()
-        return mlflow.MlflowClient(uri).create_experiment(name, artifact_location=location)
+        return client.create_experiment(name, artifact_location=location)
 
 
 @contextmanager

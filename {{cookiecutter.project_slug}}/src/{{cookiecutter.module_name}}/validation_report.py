@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from . import paths
+from .checks import DECIMAL_COMMA
 from .targets import show, suggest
 
 _HIDDEN_KWARGS = {"column", "batch_id", "mostly", "result_format", "catch_exceptions", "meta"}
@@ -35,7 +36,7 @@ def non_numeric_values(column: pd.Series) -> str:
     bad = present[pd.to_numeric(present, errors="coerce").isna()]
     examples = ", ".join(repr(value) for value in bad.unique()[:3])
     hint = ""
-    if bad.astype(str).str.fullmatch(r"[+-]?\d+,\d+").mean() > 0.5:
+    if bad.astype(str).str.fullmatch(DECIMAL_COMMA).mean() > 0.5:
         hint = " (numbers with a decimal comma: set data.decimal: ',' in params.yaml)"
     return f"{len(bad)} values not numeric, e.g. {examples}{hint}"
 
