@@ -158,8 +158,8 @@ def _experiment_id(name: str, uri: str) -> str:
     """
     import mlflow
 
-    client = mlflow.MlflowClient(uri)
     with store_lock(uri):
+        client = mlflow.MlflowClient(uri)  # opening the client creates the store
         experiment = client.get_experiment_by_name(name)
         if experiment is not None and experiment.lifecycle_stage == "deleted":
             raise TrackingStoreError(
