@@ -102,18 +102,32 @@ def test_deleted_experiment_names_the_restore_command_and_it_works(reproduced, t
 
 
 @pytest.mark.pipeline
-def test_champion_logged_in_another_store_names_the_fix(reproduced, tmp_path):
+def test_candidates_logged_in_another_store_still_give_a_registered_champion(reproduced, tmp_path):
+    """``mlflow.db`` gone (a colleague's ``dvc pull``): compare links nothing it cannot find."""
     project = reproduced
     (project / "mlflow.db").rename(tmp_path / "mlflow.db")
-    done = run_in(project, "dvc", "repro", "-s", "-f", "compare", check=False)
-    assert done.returncode != 0
-    error = last_line(done)
-    assert error.startswith("error: compare: the champion's model models:/m-")
-    assert error.endswith("Log the models again in this store: dvc repro -f")
-    run_in(project, "dvc", "repro", "-f")
+    done = run_in(project, "dvc", "repro", "-s", "-f", "compare")
+    assert "Traceback" not in done.stderr
+    assert "Notice: the runs of dummy, hgb, linear are not in this tracking store" in done.stdout
+    assert "they were logged in an earlier store at the same address" in done.stdout
+    assert "logged again, from models/baseline/linear.joblib" in done.stdout
     with sqlite3.connect(project / "mlflow.db") as db:
-        aliases = db.execute("SELECT alias FROM registered_model_aliases").fetchall()
-    assert aliases == [("champion",)]
+        runs = db.execute("SELECT run_uuid, name, status FROM runs").fetchall()
+        alias = db.execute("SELECT alias, version FROM registered_model_aliases").fetchall()
+        source = db.execute("SELECT source FROM model_versions").fetchall()
+        tags = dict(db.execute("SELECT key, value FROM tags").fetchall())
+    assert [(name, status) for _, name, status in runs] == [("compare", "FINISHED")]
+    assert alias == [("champion", 1)] and source[0][0].startswith("models:/m-")
+    assert tags["candidates_in_another_store"] == "dummy, hgb, linear"
+    assert tags["candidate.linear.run_id"].endswith(
+        f"(in another store: sqlite:///{project}/mlflow.db)"
+    )
+    # The fix it names: every stage logged again in this store, nothing left to notice.
+    done = run_in(project, "dvc", "repro", "-f")
+    assert "Notice: the runs of" not in done.stdout
+    with sqlite3.connect(project / "mlflow.db") as db:
+        names = {name for (name,) in db.execute("SELECT name FROM runs")}
+    assert {"baseline/linear", "baseline", "split", "validate"} <= names
 
 
 RACE = """

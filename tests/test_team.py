@@ -101,6 +101,46 @@ def test_a_project_pointed_at_a_tracking_server_logs_runs_artifacts_and_the_cham
     assert version["run_id"] == champion_run or champion_run in version["source"]
 
 
+def test_moving_a_project_to_a_server_logs_there_and_never_breaks_compare(cookies, mlflow_server):
+    url, _home = mlflow_server
+    project = bake(cookies, project_name="Moving store")
+    run_in(project, "dvc", "repro")
+    params = project / "params.yaml"
+
+    # An exported MLFLOW_TRACKING_URI: DVC cannot see it, only the changed param re-runs.
+    params.write_text(params.read_text().replace("confidence: 0.95", "confidence: 0.9"))
+    env = {**project_env(project), "MLFLOW_TRACKING_URI": url}
+    done = subprocess.run(
+        ["dvc", "repro"], cwd=project, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "Running stage 'compare'" in done.stdout and "Running stage 'baseline'" not in done.stdout
+    )
+    assert (
+        "Notice: the runs of dummy, hgb, linear are not in this tracking store; they were "
+        f"logged in sqlite:///{project / 'mlflow.db'}" in done.stdout
+    )
+    experiment = rest(url, "experiments/get-by-name", experiment_name="moving-store")
+    experiment_id = experiment["experiment"]["experiment_id"]
+    runs = rest(url, "runs/search", {"experiment_ids": [experiment_id]})["runs"]
+    assert [(r["info"]["run_name"], r["info"]["status"]) for r in runs] == [("compare", "FINISHED")]
+    alias = rest(url, "registered-models/alias", name="moving-store", alias="champion")
+    assert alias["model_version"]["run_id"] == runs[0]["info"]["run_id"]
+
+    # mlflow.tracking_uri in params.yaml: every stage re-runs and logs on the server.
+    params.write_text(params.read_text().replace("sqlite:///mlflow.db", url))
+    done = run_in(project, "dvc", "repro")
+    assert "Running stage 'validate'" in done.stdout and "Notice:" not in done.stdout
+    runs = rest(url, "runs/search", {"experiment_ids": [experiment_id], "max_results": 100})
+    names = [run["info"]["run_name"] for run in runs["runs"]]
+    assert {"validate", "split", "baseline", "baseline/linear"} <= set(names)
+    assert names.count("compare") == 2
+    alias = rest(url, "registered-models/alias", name="moving-store", alias="champion")
+    linear = next(r for r in runs["runs"] if r["info"]["run_name"] == "baseline/linear")
+    assert alias["model_version"]["run_id"] == linear["info"]["run_id"]
+
+
 def test_an_unreachable_server_fails_the_first_stage_at_once_naming_the_fallback(cookies):
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     project = bake(cookies, mlflow_tracking_uri=url)

@@ -46,6 +46,11 @@ class Candidate:
         MLflow run holding the candidate's params, metrics and logged model.
     details : dict
         Anything else worth showing (best hyper-parameters, reason of selection...).
+    tracking_uri : str
+        Tracking store holding ``run_id`` when the stage ran (``compare`` names it when
+        the store has changed since).
+    extra_requirements : list of str
+        Distributions the saved model needs besides scikit-learn, pandas and numpy.
     """
 
     name: str
@@ -58,6 +63,8 @@ class Candidate:
     model_path: str
     run_id: str
     details: dict[str, object] = field(default_factory=dict)
+    tracking_uri: str = ""
+    extra_requirements: list[str] = field(default_factory=list)
 
     @property
     def predictions_path(self) -> Path:

@@ -308,32 +308,50 @@ def log_table(table: Any, name: str) -> None:
     mlflow.log_table(data=table, artifact_file=name)
 
 
+def runs_not_in_store(run_ids: Mapping[str, str]) -> list[str]:
+    """Return the names (keys of ``run_ids``) whose run the active tracking store lacks.
+
+    A run is missing when it was logged in another store: the project's store was
+    switched (``MLFLOW_TRACKING_URI`` or ``mlflow.tracking_uri``), ``mlflow.db`` was
+    deleted, or the outputs came from a colleague's machine (``dvc pull``).
+
+    Parameters
+    ----------
+    run_ids : mapping of str to str
+        Name (a candidate) to MLflow run id.
+
+    Raises
+    ------
+    mlflow.exceptions.MlflowException
+        If the store fails for another reason than a missing run.
+    """
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient()
+    missing = []
+    for name, run_id in run_ids.items():
+        try:
+            client.get_run(run_id)
+        except MlflowException as exc:
+            if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+                raise
+            missing.append(name)
+    return missing
+
+
 def register_champion(model_uri: str, name: str, reason: str) -> str:
     """Register a logged model under ``name`` and point the alias ``champion`` at it.
 
     If the alias already points at a version of the same logged model, nothing new is
     registered. Returns the champion's model version (as text), tagged with the reason.
-
-    Raises
-    ------
-    TrackingStoreError
-        If ``model_uri`` names a logged model this store does not hold.
+    ``model_uri`` must be in the active store (see :func:`runs_not_in_store`).
     """
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     client = MlflowClient()
-    if model_uri.startswith("models:/m-"):
-        try:
-            client.get_logged_model(model_uri.removeprefix("models:/"))
-        except MlflowException:
-            raise TrackingStoreError(
-                f"the champion's model {model_uri} is not in the tracking store "
-                f"{mlflow.get_tracking_uri()}: it was logged in another store (another "
-                "machine, a changed MLFLOW_TRACKING_URI or mlflow.tracking_uri, a deleted "
-                "mlflow.db). Log the models again in this store: dvc repro -f"
-            ) from None
     with store_lock(mlflow.get_tracking_uri()):
         try:
             current = client.get_model_version_by_alias(name, "champion")

@@ -266,6 +266,7 @@ def run(params: Params) -> dict[str, Path]:
                         "model_uri": uri,
                         "selection": reason if name == selected else "",
                     },
+                    tracking_uri=tracking.tracking_uri(params),
                 ),
                 predictions[name],
             )

@@ -22,6 +22,7 @@ from .. import paths, tracking
 from ..candidates import Candidate, read_candidates
 from ..champion import champion_interval, choose_champion, paired_statistics
 from ..config import TASK_METRICS, Params
+from ..data import features_and_target
 from ..errors import StageError
 from ..metrics import (
     GREATER_IS_BETTER,
@@ -81,7 +82,7 @@ def run(params: Params) -> dict[str, Path]:
         write_outputs(table, statistics, champion, reason, params, deep, positive, note)
         if classes:
             tracking.log_positive_class(classes, params.data.positive_class)
-        _track(table, candidates, champion, reason, params)
+        elsewhere = _track(table, candidates, champion, reason, params)
     value = champion_interval(frames[champion], task, p, params.data.positive_class)
     stated = f"F1 and the ROC curve are for the {note}.\n" if note else ""
     print(
@@ -91,6 +92,9 @@ def run(params: Params) -> dict[str, Path]:
         f"{stated}"
         f"Report: {paths.COMPARE_TABLE}; model card: {paths.MODEL_CARD}"
     )
+    if elsewhere:
+        elsewhere_candidates = [c for c in candidates if c.name in elsewhere]
+        print(other_store_notice(elsewhere_candidates, champion, tracking.tracking_uri(params)))
     if champion == "dummy":
         print(
             "Warning: the champion is the dummy floor: no model beats guessing. Check the "
@@ -242,7 +246,14 @@ def _plot_intervals(intervals: pd.DataFrame, metric: str, min_gain: float) -> No
 
 def _track(
     table: pd.DataFrame, candidates: list[Candidate], champion: str, reason: str, params: Params
-) -> None:
+) -> list[str]:
+    """Log the comparison to the active run; return the candidates whose run is elsewhere.
+
+    Candidate runs are linked by tag when the store holds them. A candidate logged in
+    another store is named instead, and, when it is the champion to register, its saved
+    model is logged again in this run, so the registry alias always points at a model
+    of this store.
+    """
     metric = params.compare.primary_metric
     skip = {"rank", "candidate", "stage", "role"}
     tested = set(TASK_METRICS[params.data.task])
@@ -256,10 +267,17 @@ def _track(
     )
     champion_row = table.set_index("candidate").loc[champion]
     tracking.log_metrics({f"champion_{metric}": champion_row[metric]})
+    elsewhere = tracking.runs_not_in_store({c.name: c.run_id for c in candidates})
     tracking.set_tags(
         {"champion": champion, "champion_reason": reason[:5000]}
-        | {f"candidate.{c.name}.run_id": c.run_id for c in candidates}
+        | {
+            f"candidate.{c.name}.run_id": c.run_id
+            + (f" (in another store: {c.tracking_uri or 'unknown'})" if c.name in elsewhere else "")
+            for c in candidates
+        }
     )
+    if elsewhere:
+        tracking.set_tags({"candidates_in_another_store": ", ".join(elsewhere)})
     tracking.log_artifacts(
         paths.COMPARE_TABLE,
         paths.METRICS,
@@ -276,7 +294,58 @@ def _track(
         tracking.set_tags({"registry": f"not moved: DVC experiment {os.environ['DVC_EXP_NAME']}"})
     else:
         chosen = next(c for c in candidates if c.name == champion)
-        version = tracking.register_champion(
-            str(chosen.details["model_uri"]), params.mlflow.experiment, reason
-        )
+        model_uri = str(chosen.details["model_uri"])
+        if champion in elsewhere:
+            model_uri = _log_model_again(chosen, params)
+        version = tracking.register_champion(model_uri, params.mlflow.experiment, reason)
         tracking.set_tags({"champion_model_version": version, "registry": "alias champion set"})
+    return elsewhere
+
+
+def _log_model_again(candidate: Candidate, params: Params) -> str:
+    """Log a candidate's saved model (``model_path``) in the active run; return its URI."""
+    import joblib
+
+    model = joblib.load(candidate.model_path)
+    X_test, _ = features_and_target(
+        pd.read_parquet(paths.TEST), params.data.target, params.data.task
+    )
+    return tracking.log_sklearn_model(
+        model, candidate.name, X_test, extra=tuple(candidate.extra_requirements)
+    )
+
+
+def other_store_notice(candidates: list[Candidate], champion: str, current: str) -> str:
+    """Say which candidate runs live in another tracking store, and how to gather them.
+
+    Parameters
+    ----------
+    candidates : list of Candidate
+        The candidates whose run the current store lacks (at least one).
+    champion : str
+        The champion's name: its model was logged again in the compare run if listed.
+    current : str
+        The tracking URI in use.
+    """
+    stores = sorted(
+        {
+            "an earlier store at the same address (a replaced mlflow.db, or outputs made on "
+            "another machine)"
+            if c.tracking_uri == current
+            else c.tracking_uri or "an unknown store"
+            for c in candidates
+        }
+    )
+    names = ", ".join(c.name for c in candidates)
+    relogged = (
+        f" The champion's model was logged again, from {c.model_path}, in this compare run "
+        "and registered from there."
+        for c in candidates
+        if c.name == champion
+    )
+    return (
+        f"Notice: the runs of {names} are not in this tracking store; they were logged in "
+        f"{' and '.join(stores)}. This compare run holds their test metrics.{''.join(relogged)} "
+        "To log every stage in this store: dvc repro -f; to copy the earlier runs too: "
+        "README.md, 'Moving an existing project to the server'."
+    )

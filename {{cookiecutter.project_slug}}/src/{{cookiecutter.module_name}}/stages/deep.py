@@ -40,6 +40,8 @@ from ..outputs import clear, write_csv, write_json, write_text
 
 NAME = "mlp"
 COMPLEXITY = 3
+#: Distributions the logged model needs besides scikit-learn, pandas and numpy.
+EXTRA_REQUIREMENTS = ("torch", "skorch")
 
 
 def gate(train: pd.DataFrame, test: pd.DataFrame, target: str, p: DeepParams) -> tuple[bool, str]:
@@ -276,7 +278,7 @@ def run(params: Params) -> dict[str, Path]:
             )
         tracking.log_metrics(test_metrics, prefix="test_")
         tracking.log_metrics({"best_epoch": best_epoch})
-        model_uri = tracking.log_sklearn_model(model, NAME, X_train, extra=("torch", "skorch"))
+        model_uri = tracking.log_sklearn_model(model, NAME, X_train, extra=EXTRA_REQUIREMENTS)
         write_json(
             paths.DEEP_METRICS,
             {
@@ -304,6 +306,8 @@ def run(params: Params) -> dict[str, Path]:
                     "best_epoch": best_epoch,
                     "selection": "early stopping on a validation slice of train",
                 },
+                tracking_uri=tracking.tracking_uri(params),
+                extra_requirements=list(EXTRA_REQUIREMENTS),
             ),
             predictions,
         )
