@@ -1,8 +1,10 @@
 """Every kind of bad input stops `validate` with the column and the fix, and nothing trains."""
 
+import json
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import a_constrained_column, edit_params, use_table
@@ -12,7 +14,8 @@ from {{ cookiecutter.module_name }}.checks import check_table
 from {{ cookiecutter.module_name }}.config import load_params
 from {{ cookiecutter.module_name }}.data import load_table
 from {{ cookiecutter.module_name }}.stages.split import unseen_categories
-from {{ cookiecutter.module_name }}.validation_report import non_numeric_values
+from {{ cookiecutter.module_name }}.suite import draft_suite
+from {{ cookiecutter.module_name }}.validation_report import describe, non_numeric_values, warning_lines
 
 
 def _rename_target(frame: pd.DataFrame, target: str) -> pd.DataFrame:
@@ -61,13 +64,17 @@ def _duplicates(frame: pd.DataFrame, target: str) -> pd.DataFrame:
 
 CASES = {
     "missing-target-column": (_rename_target, ["data.target"], False),
-    "missing-target-values": (_blank_targets, ["rows 3, 8"], False),
+    "missing-target-values": (_blank_targets, ["lines 5, 10"], False),
     "single-class": (_one_class, ["only one class"], True),
     "rare-class": (_rare_class, ["'rare' has 3 rows", "baseline.cv_folds"], True),
     "identifier-column": (_identifier, [f"column '{ADDED_ID}'", "data.drop_columns"], False),
     "dates-as-text": (_dates, [f"column '{ADDED_DATE}'", "holds dates as text"], False),
     "decimal-comma": (_decimal_comma, ["decimal comma", "data.decimal: ','"], False),
-    "duplicate-rows": (_duplicates, ["3 rows repeat others", "drop duplicates"], False),
+    "duplicate-rows": (
+        _duplicates,
+        ["3 row(s) repeat an earlier row", "delete the repeated lines"],
+        False,
+    ),
 }
 
 
@@ -194,9 +201,151 @@ def test_a_numeric_column_with_a_junk_token_is_named_and_data_na_values_fixes_it
     assert main(["init-suite", "--force"]) == 1
     message = capsys.readouterr().err
     assert "'test_added_age'" in message and 'data.na_values: ["?"]' in message
-    assert "first in row 7" in message
+    assert "lines 9, 29, 49" in message
     assert main(["validate"]) == 1
     assert 'data.na_values: ["?"]' in capsys.readouterr().err
     edit_params(project / "params.yaml", data__na_values=["?"])
     assert main(["init-suite", "--force"]) == 0
     assert main(["validate"]) == 0
+
+
+def _checks(frame: pd.DataFrame, **settings: object) -> dict[str, str]:
+    options = {"target": "y", "task": "regression", "test_size": 0.2, "cv_folds": 2, "dropped": []}
+    return {f"{f.check}:{f.column}": f.detail for f in check_table(frame, **(options | settings))}
+
+
+def test_whole_numbers_beyond_64_bits_read_as_floats_that_the_drafted_suite_accepts(tmp_path):
+    big = [f"{2**63 + 13 * i}" for i in range(30)]
+    small = [f"{-(2**63) - 1 - i}" for i in range(30)]
+    rows = "".join(f"{a},{b},{i % 2}\n" for i, (a, b) in enumerate(zip(big, small, strict=True)))
+    (tmp_path / "t.csv").write_text("order_no,code,y\n" + rows)
+    params = load_params().data.model_copy(update={"path": tmp_path / "t.csv", "target": "y"})
+    frame = load_table(params)
+    assert frame["order_no"].dtype == "float64" and frame["code"].dtype == "float64"
+    assert frame["order_no"].iloc[0] == pytest.approx(2.0**63)
+    from great_expectations.core import ExpectationSuite
+
+    from {{ cookiecutter.module_name }}.stages.validate import validate_frame
+
+    drafted = draft_suite(frame, "y", "binary", name="t")
+    result = validate_frame(frame, ExpectationSuite(**json.loads(json.dumps(drafted))))
+    assert [describe(o, frame)["detail"] for o in result["results"] if not o["success"]] == []
+
+
+def test_na_values_advice_is_one_list_keeping_the_current_values_and_every_token():
+    frame = pd.DataFrame(
+        {
+            "age": [str(20 + i) for i in range(40)],
+            "weight": [f"{60 + i}.5" for i in range(40)],
+            "z": np.linspace(0, 1, 40),
+            "y": np.arange(40.0),
+        }
+    )
+    frame.loc[3, "age"], frame.loc[5, "weight"], frame.loc[7, "weight"] = "?", "-", "missing"
+    frame.loc[9, "z"] = np.inf
+    found = _checks(frame, na_values=["n/a"])
+    advice = 'data.na_values: ["-", "-inf", "?", "inf", "missing", "n/a"]'
+    assert advice in found["numeric_junk:age"] and advice in found["numeric_junk:weight"]
+    assert advice in found["infinite_values:z"] and "line 11" in found["infinite_values:z"]
+    assert "identifier:weight" not in found  # unique text, but numbers with placeholders
+
+
+def test_an_infinite_target_is_told_to_fix_the_rows_not_to_read_them_as_missing():
+    frame = pd.DataFrame({"x": np.arange(30.0), "y": np.arange(30.0)})
+    frame.loc[[8, 20], "y"] = [np.inf, -np.inf]
+    detail = _checks(frame)["infinite_values:y"]
+    assert "2 infinite value(s) (lines 10, 22)" in detail
+    assert "correct or remove those rows" in detail and "na_values" not in detail
+
+
+def test_the_advice_for_infinite_values_works_as_printed(project, capsys):
+    frame = load_table(load_params().data)
+    column = a_constrained_column(frame)
+    frame[column] = frame[column].astype(float)
+    frame.loc[[4, 9], column] = [np.inf, -np.inf]
+    use_table(project, frame)
+    assert main(["init-suite", "--force"]) == 1
+    message = capsys.readouterr().err
+    assert "Nothing was drafted" in message
+    tokens = json.loads(message.split("data.na_values: ")[1].split("]")[0] + "]")
+    assert tokens == ["-inf", "inf"]
+    edit_params(project / "params.yaml", data__na_values=tokens)
+    assert main(["init-suite", "--force"]) == 0
+    assert main(["validate"]) == 0
+
+
+def test_placeholders_in_a_validated_column_name_na_values_and_then_mostly(project, capsys):
+    """An existing suite: each printed fix, applied as printed, brings validation back."""
+    frame = load_table(load_params().data)
+    column = a_constrained_column(frame)
+    frame[column] = frame[column].astype(object)
+    frame.loc[[2, 5, 11], column] = ["?", "-", "missing"]
+    use_table(project, frame)
+    assert main(["validate"]) == 1
+    message = capsys.readouterr().err
+    assert "identifier" not in message
+    assert 'data.na_values: ["-", "?", "missing"]' in message
+    edit_params(project / "params.yaml", data__na_values=["-", "?", "missing"])
+    assert main(["validate"]) == 1
+    message = capsys.readouterr().err
+    line = next(x for x in message.splitlines() if "expect_column_values_to_not_be_null" in x)
+    mostly = float(line.split("set mostly: ")[1].split()[0])
+    assert 0.9 < mostly < 1
+    suite_path = project / load_params().validate_.suite
+    suite = json.loads(suite_path.read_text())
+    for expectation in suite["expectations"]:
+        kwargs = expectation["kwargs"]
+        if (
+            expectation["type"] == "expect_column_values_to_not_be_null"
+            and kwargs["column"] == column
+        ):
+            kwargs["mostly"] = mostly
+    suite_path.write_text(json.dumps(suite))
+    assert main(["validate"]) == 0
+
+
+def test_every_failing_expectation_line_names_a_fix(project, capsys):
+    frame = load_table(load_params().data)
+    column = a_constrained_column(frame)
+    frame.loc[0, column] = frame[column].max() * 100 + 1000
+    use_table(project, frame)
+    assert main(["validate"]) == 1
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("  ")]
+    assert lines and all(
+        " if " in x or "; set " in x or "; add " in x or ": restore" in x for x in lines
+    )
+    assert any("widen min_value/max_value" in x for x in lines)
+
+
+def test_failed_warnings_are_printed_as_lines():
+    summary = {
+        "expectations": [
+            {
+                "column": "(table)",
+                "expectation": "expect_table_row_count_to_be_between",
+                "severity": "warning",
+                "success": False,
+                "detail": "observed 440; expected at most 400 rows",
+            },
+            {
+                "column": "x",
+                "expectation": "e",
+                "severity": "warning",
+                "success": True,
+                "detail": "passed",
+            },
+        ]
+    }
+    assert warning_lines(summary) == [
+        "validate: warning: table: expect_table_row_count_to_be_between: observed 440; "
+        "expected at most 400 rows"
+    ]
+
+
+def test_deleting_the_lines_named_as_repeats_removes_the_finding():
+    frame = pd.DataFrame({"x": np.arange(24.0), "y": np.arange(24.0) % 6})
+    frame = pd.concat([frame, frame.iloc[[1, 7]]], ignore_index=True)
+    detail = _checks(frame)["duplicate_rows:(table)"]
+    named = detail.split("row(s) repeat an earlier row exactly (")[1].split(";")[0]
+    lines = [int(n) for n in named.removeprefix("lines ").removeprefix("line ").split(", ")]
+    assert "duplicate_rows:(table)" not in _checks(frame.drop(index=[n - 2 for n in lines]))

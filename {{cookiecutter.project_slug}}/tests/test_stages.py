@@ -196,8 +196,8 @@ def test_infinite_values_are_named_with_count_and_first_row_and_never_drafted():
         )
         if f.check == "infinite_values"
     }
-    assert "2 infinite value(s) (first in row 1)" in found["x"]
-    assert "1 infinite value(s) (first in row 2)" in found["y"]
+    assert "2 infinite value(s) (lines 3, 5)" in found["x"]
+    assert "1 infinite value(s) (line 4)" in found["y"]
     suite = draft_suite(frame, "y", "regression", name="t")
     json.dumps(suite, allow_nan=False)  # standard JSON: no Infinity or NaN
 

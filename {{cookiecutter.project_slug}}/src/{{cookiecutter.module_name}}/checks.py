@@ -8,8 +8,10 @@ column is dropped by the imputer.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +48,29 @@ def target_values(column: pd.Series) -> list[str]:
     return [str(value) for value in column.dropna().tolist()]
 
 
+def file_lines(rows: Iterable[int], shown: int = 5) -> str:
+    """Name table rows by their line in the CSV file: ``line 7`` or ``lines 7, 9 and 3 more``.
+
+    Row ``i`` of the table (counted from 0 after the header) is line ``i + 2`` of the file.
+    """
+    numbers = [int(row) + 2 for row in rows]
+    listed = ", ".join(str(number) for number in numbers[:shown])
+    more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
+    return f"line{'s' if len(numbers) > 1 else ''} {listed}{more}"
+
+
+def _redraft_note() -> str:
+    return (
+        "; the values then read as missing, so let the expectation suite accept them in "
+        "this column (lower `mostly` of its expect_column_values_to_not_be_null) or draft "
+        f"the suite again: python -m {__package__} init-suite --force"
+    )
+
+
+def _na_values_fix(tokens: list[str]) -> str:
+    return f"data.na_values: [{', '.join(json.dumps(token) for token in tokens)}] in params.yaml"
+
+
 def _looks_like_dates(values: pd.Series) -> bool:
     sample = values.dropna().astype(str).head(DATE_SAMPLE)
     if sample.empty or sample.str.fullmatch(r"[+-]?\d+([.,]\d+)?").all():
@@ -80,26 +105,31 @@ def rare_class_fix(rows: int, test_size: float, cv_folds: int) -> str:
     )
 
 
-def _infinite_values(frame: pd.DataFrame) -> list[Finding]:
-    """A critical finding per numeric column (target included) holding inf or -inf."""
+def _infinite_values(frame: pd.DataFrame, target: str, na_values: list[str]) -> list[Finding]:
+    """A critical finding per numeric column (target included) holding inf or -inf.
+
+    ``na_values`` is the complete list to advise for ``data.na_values`` (the current one
+    merged with every token the other checks ask for).
+    """
     findings = []
     for column in frame.columns:
         values = frame[column]
         if not pd.api.types.is_float_dtype(values):
             continue
-        infinite = pd.Series(np.isinf(values.to_numpy(dtype=float)), index=values.index)
-        if infinite.any():
-            findings.append(
-                Finding(
-                    column,
-                    "infinite_values",
-                    "critical",
-                    f"{int(infinite.sum())} infinite value(s) (first in row "
-                    f"{infinite.idxmax()}), which no model can fit; replace them in the "
-                    'data, or read them as missing with data.na_values: ["inf", "-inf"] in '
-                    "params.yaml",
-                )
+        infinite = pd.Series(
+            np.isinf(values.to_numpy(dtype=float, na_value=np.nan)), index=values.index
+        )
+        if not infinite.any():
+            continue
+        found = f"{int(infinite.sum())} infinite value(s) ({file_lines(infinite[infinite].index)})"
+        if column == target:
+            fix = "a target must be a finite number: correct or remove those rows in the data"
+        else:
+            fix = (
+                "which no model can fit; correct them in the data, or read them as missing "
+                f"with {_na_values_fix(na_values)}{_redraft_note()}"
             )
+        findings.append(Finding(column, "infinite_values", "critical", f"{found}; {fix}"))
     return findings
 
 
@@ -116,14 +146,19 @@ def junk_tokens(present: pd.Series) -> list[str]:
     return sorted(text[~numeric].unique())
 
 
-def numeric_junk_detail(present: pd.Series, tokens: list[str]) -> str:
-    """The message for a numeric column made text by ``tokens``: count, first row and fix."""
+def numeric_junk_detail(present: pd.Series, tokens: list[str], na_values: list[str]) -> str:
+    """The message for a numeric column made text by ``tokens``: count, lines and fix.
+
+    ``na_values`` is the complete list to advise for ``data.na_values`` (the current one
+    merged with the tokens of every column), so that applying it fixes every column.
+    """
     bad = present.astype(str).str.strip().isin(tokens)
     quoted = ", ".join(f'"{token}"' for token in tokens[:5])
     return (
-        f"mostly numbers, but {int(bad.sum())} value(s) are {quoted} (first in row "
-        f"{bad.idxmax()}), so it is read as text and one-hot encoded; if they mean missing, "
-        f"set data.na_values: [{quoted}] in params.yaml, else correct them in the data"
+        f"mostly numbers, but {int(bad.sum())} value(s) are {quoted} "
+        f"({file_lines(bad[bad].index)}), so it is read as text and one-hot encoded; if they "
+        f"mean missing, set {_na_values_fix(na_values)}{_redraft_note()}; else correct them "
+        "in the data"
     )
 
 
@@ -136,6 +171,7 @@ def check_table(
     cv_folds: int,
     dropped: list[str],
     positive: str | None = None,
+    na_values: list[str] | None = None,
 ) -> list[Finding]:
     """Check a raw table for problems that would make a model wrong or a stage crash.
 
@@ -152,6 +188,8 @@ def check_table(
         ``data.drop_columns``: columns the models never see (not checked).
     positive : str, default=None
         ``data.positive_class`` (binary tasks): must be one of the classes.
+    na_values : list of str, default=None
+        ``data.na_values``: kept in the advice that extends it.
 
     Returns
     -------
@@ -181,14 +219,13 @@ def check_table(
     y = frame[target]
     missing = y.isna()
     if missing.any():
-        rows = ", ".join(str(i) for i in missing[missing].index[:5])
         findings.append(
             Finding(
                 target,
                 "target_missing_values",
                 "critical",
-                f"{int(missing.sum())} rows have no target value (rows {rows}); "
-                "drop or fill them in the data",
+                f"{int(missing.sum())} rows have no target value "
+                f"({file_lines(missing[missing].index)}); drop or fill them in the data",
             )
         )
     values = target_values(y)
@@ -231,8 +268,24 @@ def check_table(
                     f"at least {needed}: " + rare_class_fix(int(counts.min()), test_size, cv_folds),
                 )
             )
-    findings += _infinite_values(frame.drop(columns=dropped, errors="ignore"))
-    for column in frame.columns.drop([target, *dropped], errors="ignore"):
+    features = frame.columns.drop([target, *dropped], errors="ignore")
+    junk = {
+        column: tokens
+        for column in features
+        if pd.api.types.is_string_dtype(frame[column])
+        and (tokens := junk_tokens(frame[column].dropna()))
+    }
+    infinite = any(
+        pd.api.types.is_float_dtype(frame[column])
+        and np.isinf(frame[column].to_numpy(dtype=float, na_value=np.nan)).any()
+        for column in features
+    )
+    advised = sorted(
+        {*(na_values or []), *(t for tokens in junk.values() for t in tokens)}
+        | ({"inf", "-inf"} if infinite else set())
+    )
+    findings += _infinite_values(frame.drop(columns=dropped, errors="ignore"), target, advised)
+    for column in features:
         values = frame[column]
         present = values.dropna()
         if present.empty:
@@ -255,7 +308,16 @@ def check_table(
                 )
             )
         text = pd.api.types.is_string_dtype(values)
-        if (
+        if column in junk:
+            findings.append(
+                Finding(
+                    column,
+                    "numeric_junk",
+                    "critical",
+                    numeric_junk_detail(present, junk[column], advised),
+                )
+            )
+        elif (
             len(frame) >= MIN_ROWS_FOR_IDENTIFIERS
             and values.notna().all()
             and values.nunique() == len(frame)
@@ -280,15 +342,6 @@ def check_table(
                     "read as text and so one-hot encoded; set data.decimal: ',' in params.yaml",
                 )
             )
-        elif text and (junk := junk_tokens(present)):
-            findings.append(
-                Finding(
-                    column,
-                    "numeric_junk",
-                    "critical",
-                    numeric_junk_detail(present, junk),
-                )
-            )
         elif text and _looks_like_dates(values):
             findings.append(
                 Finding(
@@ -300,16 +353,19 @@ def check_table(
                     "data.drop_columns",
                 )
             )
-    duplicated = frame.duplicated(keep=False)
-    if duplicated.any():
-        rows = ", ".join(str(i) for i in duplicated[duplicated].index[:6])
+    repeats = frame.duplicated()
+    if repeats.any():
+        first = frame.duplicated(keep="last") & ~repeats
+        read_as = " as read (data.na_values read as missing)" if na_values else ""
         findings.append(
             Finding(
                 "(table)",
                 "duplicate_rows",
                 "critical",
-                f"{int(frame.duplicated().sum())} rows repeat others exactly (rows {rows}); copies "
-                "split across train and test inflate test scores: drop duplicates from the data",
+                f"{int(repeats.sum())} row(s) repeat an earlier row exactly{read_as} "
+                f"({file_lines(repeats[repeats].index)}; earlier copies on "
+                f"{file_lines(first[first].index)}); copies split across train and test "
+                "inflate test scores: delete the repeated lines from the file",
             )
         )
     return findings
@@ -325,4 +381,5 @@ def check_params_table(frame: pd.DataFrame, params: Params) -> list[Finding]:
         cv_folds=params.baseline.cv_folds,
         dropped=params.data.drop_columns,
         positive=params.data.positive_class,
+        na_values=params.data.na_values,
     )

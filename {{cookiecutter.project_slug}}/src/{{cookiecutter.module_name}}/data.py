@@ -29,7 +29,9 @@ def load_table(data: DataParams) -> pd.DataFrame:
     Returns
     -------
     DataFrame of shape (n_rows, n_columns)
-        The table as read; text columns have pandas' ``str`` dtype.
+        The table as read; text columns have pandas' ``str`` dtype. Whole numbers beyond
+        the 64-bit signed range (``uint64``, or Python integers pandas leaves as objects)
+        become float64, the dtype every later step (suite, split files, models) handles.
 
     Raises
     ------
@@ -56,7 +58,20 @@ def load_table(data: DataParams) -> pd.DataFrame:
             f"as {data.encoding!r}; set data.encoding in params.yaml (for example 'latin-1')"
         ) from exc
     _check_header(frame, data)
-    return frame
+    return _wide_integers_as_floats(frame)
+
+
+def _wide_integers_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    wide = [
+        column
+        for column in frame.columns
+        if frame[column].dtype == "uint64"
+        or (
+            frame[column].dtype == object
+            and pd.api.types.infer_dtype(frame[column], skipna=True) == "integer"
+        )
+    ]
+    return frame.astype(dict.fromkeys(wide, "float64")) if wide else frame
 
 
 def _check_header(frame: pd.DataFrame, data: DataParams) -> None:

@@ -84,7 +84,8 @@ def drafted_bounds(values: pd.Series) -> tuple[float, float]:
 
     The bounds fit the column: whole numbers stay whole (floor and ceiling), a non-negative
     column stays non-negative, and one within [0, 1] or [0, 100] (shares, percentages)
-    stays within it.
+    stays within it. Whole-number bounds are returned as ``int`` (written ``52``, not
+    ``52.0``).
     """
     low, high = float(values.min()), float(values.max())
     margin = (high - low) * RANGE_MARGIN
@@ -96,7 +97,7 @@ def drafted_bounds(values: pd.Series) -> tuple[float, float]:
                 upper = min(upper, natural)
                 break
     if (values == values.round()).all():
-        return float(math.floor(lower)), float(math.ceil(upper))
+        return math.floor(lower), math.ceil(upper)
     return float(f"{lower:.6g}"), float(f"{upper:.6g}")
 
 
@@ -259,7 +260,8 @@ def run(params: Params, *, force: bool = False) -> Path:
     StageError
         If a suite exists there already and ``force`` is false (a reviewed suite is never
         overwritten silently); the target's values do not fit ``data.task``; a column holds
-        numbers with a decimal comma (a suite drafted then would call them text); or, after
+        numbers with a decimal comma, placeholders among numbers, or infinite values (a
+        suite drafted then would describe what the fix changes); or, after
         drafting, a critical check remains that would stop ``dvc repro``.
     """
     path = params.validate_.suite
@@ -272,13 +274,17 @@ def run(params: Params, *, force: bool = False) -> Path:
         if mismatch:
             raise StageError(f"{params.data.path}: {mismatch}")
     findings = check_params_table(frame, params)
-    # Numbers read as text: a suite drafted now would expect text there.
-    misread = [f for f in findings if f.check in {"decimal_comma", "numeric_junk"}]
+    # Values whose fix changes the data or how it is read (numbers read as text, infinite
+    # values): a suite drafted now would describe the values the fix changes.
+    misread = [
+        f for f in findings if f.check in {"decimal_comma", "numeric_junk", "infinite_values"}
+    ]
     if misread:
         raise StageError(
             f"{params.data.path}: "
             + "; ".join(f"column {show(f.column)}: {f.detail}" for f in misread)
-            + "; then run init-suite again (drafted now, the suite would expect text there)"
+            + f". Nothing was drafted; after the fix run python -m {__package__} init-suite "
+            "--force (drafted now, the suite would describe the values the fix changes)"
         )
     suite = draft_suite(frame, target, task, name=path.stem)
     write_json(path, suite, allow_nan=False)

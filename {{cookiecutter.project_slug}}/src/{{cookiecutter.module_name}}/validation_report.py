@@ -8,6 +8,7 @@ the fix, with values shown as the user wrote them.
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,55 @@ def non_numeric_values(column: pd.Series) -> str:
     if bad.astype(str).str.fullmatch(DECIMAL_COMMA).mean() > 0.5:
         hint = " (numbers with a decimal comma: set data.decimal: ',' in params.yaml)"
     return f"{len(bad)} values not numeric, e.g. {examples}{hint}"
+
+
+def fix_for(kind: str, column: str | None, frame: pd.DataFrame, suite: Path | str) -> str:
+    """The fix for a failed expectation, in the product's words, that works for this table.
+
+    Parameters
+    ----------
+    kind : str
+        The expectation type.
+    column : str or None
+        Its column (None for table expectations).
+    frame : DataFrame of shape (n_rows, n_columns)
+        The validated table (gives the ``mostly`` that would accept its missing values).
+    suite : Path or str
+        Where the suite is.
+    """
+    where = f"{kind} of {column!r} in {suite}" if column else f"{kind} in {suite}"
+    if kind == "expect_column_values_to_not_be_null" and column in frame.columns:
+        mostly = math.floor(float(frame[column].notna().mean()) * 100) / 100
+        return (
+            f"if missing values are expected there, set mostly: {mostly} (the share of rows "
+            f"that must have a value) on {where}; else fill them in the data"
+        )
+    if kind == "expect_column_values_to_be_between":
+        return (
+            f"if these values are right, widen min_value/max_value of {where}; else correct "
+            "those rows in the data"
+        )
+    if kind == "expect_column_values_to_be_in_set":
+        return (
+            f"if these are valid values, add them to value_set of {where}; else correct those "
+            "rows in the data"
+        )
+    if kind == "expect_table_row_count_to_be_between":
+        return f"if rows were added on purpose, raise max_value of {where}; else remove them"
+    return (
+        f"if the data changed on purpose, edit {where}, or draft the suite again with "
+        f"`python -m {__package__} init-suite --force` and review it; else correct the data"
+    )
+
+
+def warning_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per failed expectation of severity ``warning`` (they do not fail validation)."""
+    return [
+        f"validate: warning: {'table' if item['column'] == '(table)' else repr(item['column'])}: "
+        f"{item['expectation']}: {item['detail']}"
+        for item in summary["expectations"]
+        if not item["success"] and item["severity"] == "warning"
+    ]
 
 
 def listing(values: Any) -> str:
@@ -144,7 +194,10 @@ def describe(
         and frame[column].dtype.kind not in "biuf"
         and (kind in _NUMERIC_EXPECTATIONS)
     ):
-        detail = f"{non_numeric_values(frame[column])}; expected {expected(kind, kwargs)}"
+        detail = (
+            f"{non_numeric_values(frame[column])}; expected {expected(kind, kwargs)}; if they "
+            "mean missing, add them to data.na_values in params.yaml, else correct them in the data"
+        )
     elif mismatched:
         missing, unexpected = mismatched.get("missing", []), mismatched.get("unexpected", [])
         parts = [f"missing {listing(missing)}"] if missing else []
@@ -159,7 +212,8 @@ def describe(
         examples = listing(result.get("partial_unexpected_list", [])[:3])
         detail = (
             f"{result['unexpected_count']} of {result.get('element_count', '?')} values "
-            f"unexpected, e.g. {examples}; expected {expected(kind, kwargs)}"
+            f"unexpected, e.g. {examples}; expected {expected(kind, kwargs)}; "
+            f"{fix_for(kind, column, frame, suite)}"
         )
     elif kind == "expect_table_row_count_to_be_between" and kwargs.get("min_value") is not None:
         detail = (
@@ -169,9 +223,12 @@ def describe(
             f"`python -m {__package__} init-suite --force`; else restore the missing rows"
         )
     elif result.get("observed_value") is not None:
-        detail = f"observed {listing(result['observed_value'])}; expected {expected(kind, kwargs)}"
+        detail = (
+            f"observed {listing(result['observed_value'])}; expected {expected(kind, kwargs)}; "
+            f"{fix_for(kind, column, frame, suite)}"
+        )
     else:
-        detail = f"expected {expected(kind, kwargs)}"
+        detail = f"expected {expected(kind, kwargs)}; {fix_for(kind, column, frame, suite)}"
     return {
         "column": column if column is not None else "(table)",
         "expectation": kind,
