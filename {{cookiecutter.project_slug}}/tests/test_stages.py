@@ -17,19 +17,37 @@ from {{ cookiecutter.module_name }}.suite import draft_suite, drafted_bounds
 from {{ cookiecutter.module_name }}.validation_report import describe, failure_message
 
 
-def test_the_simpler_model_wins_within_one_standard_error():
-    chosen, reason = select_baseline(
-        {"dummy": (0.5, 0.0), "linear": (0.95, 0.02), "hgb": (0.96, 0.02)}, 4
-    )
+def test_the_simpler_model_wins_within_one_paired_standard_error():
+    # Paired per-fold differences hgb - linear: 0.03, -0.01, 0.02, -0.02, 0.03; mean 0.01,
+    # std (ddof=1) sqrt(0.0022 / 4) = 0.023452, standard error 0.023452 / sqrt(5) = 0.010488.
+    hgb = np.array([0.80, 0.85, 0.90, 0.95, 1.00])
+    linear = hgb - np.array([0.03, -0.01, 0.02, -0.02, 0.03])
+    chosen, reason = select_baseline({"dummy": np.full(5, 0.5), "linear": linear, "hgb": hgb})
     assert chosen == "linear"
     assert "one standard error" in reason
+    assert "paired per-fold difference 0.0100, standard error 0.0105" in reason
 
 
-def test_a_clearly_better_complex_model_is_chosen():
-    chosen, _ = select_baseline(
-        {"dummy": (0.5, 0.0), "linear": (0.80, 0.01), "hgb": (0.95, 0.01)}, 5
-    )
+def test_a_complex_model_better_on_every_fold_is_chosen_however_noisy_the_folds():
+    # The folds vary by 0.2, but hgb beats linear by 0.02 on each: standard error 0. The
+    # old rule (best model's fold std, ddof=0, / sqrt(5) = 0.0316) would have kept linear.
+    hgb = np.array([0.80, 0.85, 0.90, 0.95, 1.00])
+    chosen, reason = select_baseline({"dummy": np.full(5, 0.5), "linear": hgb - 0.02, "hgb": hgb})
     assert chosen == "hgb"
+    assert reason == "hgb has the best mean CV score (0.9000)"
+
+
+def test_a_loss_metric_reads_back_in_its_own_units():
+    chosen, reason = select_baseline(
+        {"linear": np.array([-0.30, -0.32]), "hgb": np.array([-0.31, -0.33])}, direction=-1.0
+    )
+    assert chosen == "linear"
+    assert reason == "linear has the best mean CV score (0.3100)"
+
+
+def test_fold_scores_of_unequal_length_are_refused():
+    with pytest.raises(ValueError, match="same number"):
+        select_baseline({"linear": np.ones(5), "hgb": np.ones(4)})
 
 
 def test_the_split_is_stratified_seeded_and_keeps_row_ids():
@@ -140,11 +158,18 @@ def test_failures_name_values_and_expectations_without_library_reprs():
         {"column": "city", "type_": "int64"},
         result={"observed_value": "str"},
     )
-    assert describe(between, frame)["detail"] == (
+    assert describe(between, frame, "expectations/t.json")["detail"] == (
         "1 of 2 values unexpected, e.g. 200; expected values between 0 and 120 "
-        "(in at least 95% of rows)"
+        "(in at least 95% of rows); if these values are right, widen min_value/max_value of "
+        "expect_column_values_to_be_between of 'age' in expectations/t.json; else correct "
+        "those rows in the data"
     )
-    assert describe(typed, frame)["detail"] == "observed 'str'; expected type 'int64'"
+    assert describe(typed, frame, "expectations/t.json")["detail"] == (
+        "observed 'str'; expected type 'int64'; if the data changed on purpose, edit "
+        "expect_column_values_to_be_of_type of 'city' in expectations/t.json, or draft the "
+        "suite again with `python -m {{ cookiecutter.module_name }} init-suite --force` and "
+        "review it; else correct the data"
+    )
 
 
 # One column per dtype the loader can produce from a CSV, with the CSV text of its values.

@@ -5,7 +5,7 @@ import pytest
 from sklearn.metrics import f1_score, log_loss, r2_score, roc_auc_score
 
 from {{ cookiecutter.module_name }}.candidates import Candidate
-from {{ cookiecutter.module_name }}.champion import choose_champion
+from {{ cookiecutter.module_name }}.champion import Comparison, choose_champion
 from {{ cookiecutter.module_name }}.config import load_params
 from {{ cookiecutter.module_name }}.stats import (
     Interval,
@@ -14,6 +14,7 @@ from {{ cookiecutter.module_name }}.stats import (
     mcnemar,
     paired_bootstrap,
     resample_counts,
+    verdict,
     weighted_metric,
 )
 
@@ -72,7 +73,8 @@ def test_bootstrap_and_delong_agree_on_a_clear_auc_gain():
     assert boot["strong"].gain == pytest.approx(check.gain)
     assert boot["strong"].lower > 0 and check.lower > 0
     assert boot["strong"].lower == pytest.approx(check.lower, abs=0.01)
-    assert boot["same"] == Interval(gain=0.0, lower=0.0, upper=0.0, confidence=0.9)
+    assert boot["same"] == Interval(gain=0.0, lower=0.0, upper=0.0, confidence=0.9, se=0.0)
+    assert boot["strong"].se == pytest.approx(check.se, rel=0.15)
 
 
 def test_weighted_auc_with_ties_equals_scikit_learn_on_a_resample():
@@ -95,20 +97,35 @@ def _candidate(name, stage, complexity):
     return Candidate(name, stage, complexity, True, "roc_auc", 0.9, 0.01, "m", "run", {})
 
 
+def _against_linear(gain, lower, upper, min_gain):
+    interval = Interval(gain, lower, upper, 0.95, se=0.008)
+    return {
+        "mlp": [
+            Comparison("mlp", "linear", interval, 0.9, min_gain, verdict(interval, min_gain), 0.02)
+        ]
+    }
+
+
 def test_a_challenger_below_min_gain_leaves_the_simpler_champion(project):
     p = load_params().compare
-    stats = {"mlp": {"gain": 0.004, "lower": -0.011, "upper": 0.019, "confidence": 0.95}}
     champion, reason = choose_champion(
-        _candidate("linear", "baseline", 1), [_candidate("mlp", "deep", 3)], stats, p
+        _candidate("linear", "baseline", 1),
+        [_candidate("mlp", "deep", 3)],
+        _against_linear(0.004, -0.011, 0.019, p.min_gain),
+        p,
     )
     assert champion == "linear"
     assert "gain +0.0040" in reason and "[-0.0110, +0.0190]" in reason
+    assert "not significantly different" in reason and "only gains of +0.0200" in reason
 
 
 def test_a_challenger_whose_lower_bound_clears_min_gain_becomes_champion(project):
     p = load_params().compare
-    stats = {"mlp": {"gain": 0.08, "lower": p.min_gain + 0.01, "upper": 0.1, "confidence": 0.95}}
-    champion, _ = choose_champion(
-        _candidate("linear", "baseline", 1), [_candidate("mlp", "deep", 3)], stats, p
+    champion, reason = choose_champion(
+        _candidate("linear", "baseline", 1),
+        [_candidate("mlp", "deep", 3)],
+        _against_linear(0.08, p.min_gain + 0.01, 0.1, p.min_gain),
+        p,
     )
     assert champion == "mlp"
+    assert "one-sided tests at level 0.025" in reason

@@ -51,6 +51,10 @@ class Candidate:
         the store has changed since).
     extra_requirements : list of str
         Distributions the saved model needs besides scikit-learn, pandas and numpy.
+    threshold : float or None
+        Binary tasks: the positive class's probability from which ``y_pred`` is the positive
+        class (chosen on the training split; 0.5 when kept fixed, ``details`` says why).
+        None for multiclass and regression (labels are the most probable class).
     """
 
     name: str
@@ -65,6 +69,7 @@ class Candidate:
     details: dict[str, object] = field(default_factory=dict)
     tracking_uri: str = ""
     extra_requirements: list[str] = field(default_factory=list)
+    threshold: float | None = None
 
     @property
     def predictions_path(self) -> Path:
@@ -108,7 +113,9 @@ def predict_test(
     """Predict the test split with a fitted model, as a prediction table.
 
     Classification: probabilities as float64 rows summing to one (columns in the order of
-    ``classes``, the model's ``classes_``) and the most probable class as ``y_pred``.
+    ``classes``, the model's ``classes_``) and the most probable class as ``y_pred``, or,
+    for a model with a tuned decision threshold (scikit-learn's
+    ``TunedThresholdClassifierCV``, attribute ``best_threshold_``), its own ``predict``.
 
     Parameters
     ----------
@@ -125,7 +132,10 @@ def predict_test(
         return predictions_frame(row_ids, y_true, model.predict(X))
     proba = np.asarray(model.predict_proba(X), dtype=np.float64)
     proba /= proba.sum(axis=1, keepdims=True)
-    predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+    if hasattr(model, "best_threshold_"):
+        predicted = np.asarray(model.predict(X), dtype=object)
+    else:
+        predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
     return predictions_frame(row_ids, y_true, predicted, proba, classes)
 
 

@@ -9,8 +9,10 @@ same test rows, the gain gets the same paired bootstrap interval as ``compare``
 
 The change is a regression, and the command exits 1, when the primary metric got worse by
 more than ``check.max_loss`` and, with an interval, significantly so (its upper bound is
-below zero). A Markdown summary is printed and, under GitHub Actions, appended to the job
-summary (``$GITHUB_STEP_SUMMARY``).
+below zero). For metrics in the target's units (``rmse``, ``mae``) ``check.max_loss`` is a
+fraction of the reference's value (:func:`.champion.threshold`), so the gate does not
+depend on the target's scale; the summary states it in both forms. A Markdown summary is
+printed and, under GitHub Actions, appended to the job summary (``$GITHUB_STEP_SUMMARY``).
 """
 
 from __future__ import annotations
@@ -120,19 +122,39 @@ def reference_from_registry(params: Params, classes: list[str] | None) -> pd.Dat
 
 
 def verdict(params: Params, before: float, after: float, stats: dict[str, Any] | None) -> str:
-    """``pass`` or ``regression``, with the reason (see the module docstring)."""
-    metric, max_loss = params.compare.primary_metric, params.check.max_loss
+    """``pass`` or ``regression``, with the reason (see the module docstring).
+
+    Parameters
+    ----------
+    params : Params
+    before, after : float
+        The primary metric of the reference and of the current champion on the test split.
+    stats : dict or None
+        The paired interval of ``after - before`` (signed so positive is better), from
+        :func:`.champion.paired_statistics`; None when there are no paired predictions.
+
+    Returns
+    -------
+    str
+        Starts with ``pass`` or ``regression``; states ``check.max_loss`` in the metric's
+        units and, for ``rmse``/``mae``, as a fraction of ``before``.
+    """
+    from .champion import describe_threshold, threshold
+
+    metric, setting = params.compare.primary_metric, params.check.max_loss
+    max_loss = threshold(setting, metric, before)
+    allowed = f"check.max_loss {describe_threshold(setting, metric, before, 'the reference')}"
     loss = sign(metric) * (before - after)
     if stats is None:
         if loss > max_loss:
-            return f"regression: {metric} worse by {loss:.4f} > check.max_loss (no interval)"
-        return f"pass: {metric} loss {loss:+.4f} within check.max_loss {max_loss} (no interval)"
+            return f"regression: {metric} worse by {loss:.4f} > {allowed} (no interval)"
+        return f"pass: {metric} loss {loss:+.4f} within {allowed} (no interval)"
     if loss > max_loss and stats["upper"] < 0:
         return (
-            f"regression: {metric} worse by {loss:.4f} > check.max_loss {max_loss}, "
+            f"regression: {metric} worse by {loss:.4f} > {allowed}, "
             f"and the whole interval is below zero"
         )
-    return f"pass: no significant loss of {metric} beyond check.max_loss {max_loss}"
+    return f"pass: no significant loss of {metric} beyond {allowed}"
 
 
 def summary_table(

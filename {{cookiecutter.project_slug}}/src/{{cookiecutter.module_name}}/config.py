@@ -63,6 +63,18 @@ class SplitParams(_Section):
     seed: int
 
 
+class LeakageParams(_Section):
+    """Target leakage check of ``split``: a column that alone predicts the target too well.
+
+    A column whose one-column cross-validated score (ROC AUC, balanced accuracy or R²)
+    exceeds ``max_single_column_score`` stops the pipeline unless ``allowed_columns``
+    lists it; 1.0 turns the check off.
+    """
+
+    max_single_column_score: float = Field(gt=0, le=1)
+    allowed_columns: list[str] = []
+
+
 class DummyParams(_Section):
     """The floor: ``DummyClassifier``/``DummyRegressor`` strategy."""
 
@@ -97,6 +109,9 @@ class BaselineParams(_Section):
     cv_folds: int = Field(ge=2)
     seed: int
     n_jobs: int = 1
+    #: Binary tasks: the metric the decision threshold is tuned for on cross-validated
+    #: training predictions; None keeps labels at probability 0.5.
+    threshold_metric: Literal["f1", "balanced_accuracy"] | None = "f1"
     dummy: DummyParams
     linear: LinearParams
     hgb: HGBParams
@@ -120,7 +135,14 @@ class DeepParams(_Section):
 
 
 class CompareParams(_Section):
-    """How the champion is chosen: paired bootstrap of the primary metric's gain."""
+    """How the champion is chosen: paired bootstrap of the primary metric's gain.
+
+    ``min_gain`` is in the primary metric's units for unit-free metrics (ROC AUC,
+    accuracy, F1, log loss, R2) and a fraction of the compared model's value for metrics
+    in the target's units (RMSE, MAE); see :func:`.champion.threshold`. A challenger must
+    clear it with the lower bound of the two-sided ``confidence`` interval: a one-sided
+    test at level ``(1 - confidence) / 2``.
+    """
 
     primary_metric: str
     min_gain: float = Field(ge=0)
@@ -131,7 +153,11 @@ class CompareParams(_Section):
 
 
 class CheckParams(_Section):
-    """The regression gate (``python -m <package> check``)."""
+    """The regression gate (``python -m <package> check``).
+
+    ``max_loss`` is scale-free like ``compare.min_gain``: a fraction of the reference's
+    value for RMSE and MAE, in the metric's units otherwise.
+    """
 
     reference: str = Field(min_length=1)
     max_loss: float = Field(ge=0)
@@ -150,6 +176,7 @@ class Params(_Section):
     data: DataParams
     validate_: ValidateParams = Field(alias="validate")
     split: SplitParams
+    leakage: LeakageParams
     baseline: BaselineParams
     deep: DeepParams | None = None
     compare: CompareParams

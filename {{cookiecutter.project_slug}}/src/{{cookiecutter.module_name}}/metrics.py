@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import (
     accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
     f1_score,
     get_scorer,
     log_loss,
@@ -19,6 +21,7 @@ from sklearn.metrics import (
     roc_auc_score,
     root_mean_squared_error,
 )
+from sklearn.preprocessing import label_binarize
 
 from .errors import StageError
 from .targets import did_you_mean, resolve_positive_class
@@ -31,6 +34,8 @@ GREATER_IS_BETTER = {
     "accuracy": True,
     "f1": True,
     "log_loss": False,
+    "average_precision": True,
+    "balanced_accuracy": True,
     "rmse": False,
     "mae": False,
     "r2": True,
@@ -90,14 +95,26 @@ def evaluate(predictions: pd.DataFrame, task: str, positive: str | None = None) 
         ``y_true``, ``y_pred`` and, for classification, ``proba_<class>`` columns.
     task : {"binary", "multiclass", "regression"}
     positive : str, default=None
-        Positive class for binary F1 (ROC AUC does not depend on it).
+        Positive class for binary F1 and average precision (ROC AUC does not depend on it).
 
     Returns
     -------
     dict of str to float
         Classification: ``roc_auc`` (one-vs-rest macro for multiclass), ``accuracy``,
-        ``f1`` (binary: of the positive class; multiclass: macro), ``log_loss`` (nats).
-        Regression: ``rmse``, ``mae`` (target units) and ``r2``.
+        ``f1`` (binary: of the positive class; multiclass: macro), ``log_loss`` (nats),
+        ``average_precision`` (area under the precision-recall curve as the step sum of
+        scikit-learn's ``average_precision_score``; binary: of the positive class, whose
+        share of the rows is its value for a model that cannot rank; multiclass:
+        one-vs-rest macro) and ``balanced_accuracy`` (mean recall over the classes, 1 / n_classes
+        for a constant guess; Brodersen et al., ICPR 2010). ``accuracy``, ``f1`` and
+        ``balanced_accuracy`` score the labels ``y_pred``; the others score the
+        probabilities. Regression: ``rmse``, ``mae`` (target units) and ``r2``.
+
+    Notes
+    -----
+    With a rare class, accuracy rewards always predicting the majority class; average
+    precision and balanced accuracy do not (Saito & Rehmsmeier, PLoS ONE 2015,
+    doi:10.1371/journal.pone.0118432).
     """
     y_true = predictions["y_true"].to_numpy()
     y_pred = predictions["y_pred"].to_numpy()
@@ -116,14 +133,20 @@ def evaluate(predictions: pd.DataFrame, task: str, positive: str | None = None) 
         pos = positive_class(classes, positive)
         auc = roc_auc_score(y_true == pos, proba[:, classes.index(pos)])
         f1 = f1_score(y_true, y_pred, pos_label=pos, average="binary")
+        ap = average_precision_score(y_true == pos, proba[:, classes.index(pos)])
     else:
         auc = roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=classes)
         f1 = f1_score(y_true, y_pred, average="macro", labels=classes)
+        ap = average_precision_score(
+            label_binarize(y_true, classes=classes), proba, average="macro"
+        )
     return {
         "roc_auc": float(auc),
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "f1": float(f1),
         "log_loss": float(log_loss(y_true, np.clip(proba, 1e-15, 1.0), labels=classes)),
+        "average_precision": float(ap),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
     }
 
 

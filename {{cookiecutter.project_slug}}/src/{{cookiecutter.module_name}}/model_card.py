@@ -8,7 +8,9 @@ from typing import Any
 import pandas as pd
 
 from . import paths
+from .champion import rule_statement
 from .config import Params
+from .stats import NO_DIFFERENCE
 
 
 def render_model_card(
@@ -19,6 +21,7 @@ def render_model_card(
     params: Params,
     deep: dict[str, Any] | None,
     positive: str = "",
+    notices: list[str] | None = None,
 ) -> str:
     """Render ``reports/model_card.md``.
 
@@ -38,6 +41,9 @@ def render_model_card(
     positive : str, default=""
         Binary tasks: the positive class and how it was chosen
         (:func:`.metrics.positive_class_note`), stated beside the target.
+    notices : list of str, optional
+        Warnings (a dummy champion: no model beats guessing; a perfect test score: likely
+        leakage), shown under the title and again beside the champion.
     """
     p = params.compare
     validation = json.loads(paths.VALIDATION_RESULT.read_text(encoding="utf-8"))
@@ -65,18 +71,25 @@ def render_model_card(
                 f"[{s['delong_lower']:+.4f}, {s['delong_upper']:+.4f}]"
             )
         comparisons.append(line)
+        for opponent, c in s.get("against", {}).items():
+            detectable = (
+                f"; smallest detectable gain {c['detectable_gain']:+.4f}"
+                if c["verdict"] == NO_DIFFERENCE
+                else ""
+            )
+            comparisons.append(
+                f"  - against **{opponent}**: {c['verdict']} (gain {c['gain']:+.4f}, "
+                f"{c['confidence']:.1%} CI [{c['lower']:+.4f}, {c['upper']:+.4f}], lower bound "
+                f"required {c['threshold']:+.4f}{detectable})"
+            )
     passed = validation.get("success")
     strata = " within each class" if params.data.task != "regression" else ""
     challengers = sum(s["challenger"] for s in statistics.values())
-    adjusted = (
-        f"; the {challengers} challengers' intervals are Bonferroni-adjusted"
-        if challengers > 1
-        else ""
-    )
+    warnings = "".join(f"> **{notice}.**\n\n" for notice in notices or [])
     dropped = ", ".join(f"`{c}`" for c in params.data.drop_columns) or "none"
     return f"""# Model card: {params.mlflow.experiment}
 
-## Data
+{warnings}## Data
 - Table `{params.data.path}`: {validation.get("rows", "?")} rows x {validation.get("columns", "?")}
   columns, md5 `{validation.get("data_hash", "?")}`; task **{params.data.task}**, target
   `{params.data.target}`{f"; F1 and the ROC curve are for the {positive}" if positive else ""}.
@@ -89,6 +102,9 @@ def render_model_card(
   scored on the same test rows.
 
 ## Candidates (test split)
+The champion first, then the reference (the baseline chosen on cross-validation), then the
+others by test `{p.primary_metric}`.
+
 {table.to_markdown(index=False, floatfmt=".4f")}
 
 ## Deep-learning gate
@@ -96,11 +112,10 @@ def render_model_card(
 
 ## Comparison
 Paired bootstrap of the gain in `{p.primary_metric}` over the reference on the same test rows
-({p.bootstrap_resamples} resamples{strata}, seed {p.seed}){adjusted}. A challenger must
-reach `compare.min_gain` = {p.min_gain} with the lower bound of its interval.
+({p.bootstrap_resamples} resamples{strata}, seed {p.seed}). {rule_statement(p, challengers)}
 
 {chr(10).join(comparisons) or "- No other candidate."}
 
 ## Champion
 **{champion}**: {reason}.
-"""
+{"".join(f"{chr(10)}{notice}.{chr(10)}" for notice in notices or [])}"""

@@ -1,7 +1,7 @@
 """Plot data for ``dvc plots`` (CSV) and pictures for MLflow (PNG).
 
 The CSV files feed the templates declared in ``dvc.yaml``; the PNGs are drawn with
-scikit-learn's display objects (``RocCurveDisplay``, ``ConfusionMatrixDisplay``,
+scikit-learn's display objects (``PrecisionRecallDisplay``, ``ConfusionMatrixDisplay``,
 ``PredictionErrorDisplay``).
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_curve
+from sklearn.metrics import precision_recall_curve, roc_curve
 from sklearn.preprocessing import label_binarize
 
 from .metrics import PROBA_PREFIX, classes_of, positive_class, proba_columns
@@ -37,6 +37,43 @@ def roc_points(predictions: pd.DataFrame, positive: str | None) -> pd.DataFrame:
     return pd.DataFrame({"fpr": np.round(fpr, 6), "tpr": np.round(tpr, 6)})
 
 
+def precision_recall_points(predictions: pd.DataFrame, positive: str | None) -> pd.DataFrame:
+    """Return the precision-recall curve of a binary prediction table.
+
+    Parameters
+    ----------
+    predictions : DataFrame of shape (n_test_rows, 5)
+        ``y_true`` and the two ``proba_<class>`` columns.
+    positive : str or None
+        The positive class (None: as :func:`.metrics.positive_class` resolves it).
+
+    Returns
+    -------
+    DataFrame of shape (n_thresholds + 1, 4)
+        ``recall``, ``precision`` (scikit-learn's ``precision_recall_curve``, by increasing
+        recall), ``threshold`` (the positive class's probability from which rows are labelled
+        positive; empty on the last point, recall 0) and ``positive_class``.
+
+    Raises
+    ------
+    StageError
+        If ``positive`` is not a class of the table.
+    """
+    pos = positive_class(classes_of(predictions), positive)
+    y_true = predictions["y_true"].astype(str).to_numpy() == pos
+    precision, recall, thresholds = precision_recall_curve(y_true, predictions[PROBA_PREFIX + pos])
+    order = np.argsort(recall, kind="stable")
+    points = pd.DataFrame(
+        {
+            "recall": np.round(recall, 6),
+            "precision": np.round(precision, 6),
+            "threshold": np.round(np.append(thresholds, np.nan), 6),
+            "positive_class": pos,
+        }
+    )
+    return points.iloc[order].reset_index(drop=True)
+
+
 def write_plots(
     directory: Path,
     predictions: dict[str, pd.DataFrame],
@@ -47,7 +84,9 @@ def write_plots(
     """Write every plot of the baseline stage under ``directory``.
 
     Classification: ``roc_<model>.csv`` per model, ``confusion.csv`` (selected model) and
-    ``roc.png``, ``confusion.png``. Regression: ``predicted_vs_actual.csv`` and ``.png``
+    ``roc.png``, ``confusion.png``; binary also ``pr_<model>.csv`` per model and ``pr.png``
+    (precision-recall curves, the positive class's share of the test rows drawn as the
+    level of a model that cannot rank). Regression: ``predicted_vs_actual.csv`` and ``.png``
     (selected model).
 
     Returns
@@ -59,7 +98,11 @@ def write_plots(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from sklearn.metrics import ConfusionMatrixDisplay, PredictionErrorDisplay
+    from sklearn.metrics import (
+        ConfusionMatrixDisplay,
+        PrecisionRecallDisplay,
+        PredictionErrorDisplay,
+    )
 
     chosen = predictions[selected]
     written = []
@@ -84,6 +127,23 @@ def write_plots(
     axis.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
     axis.legend()
     written.append(_save(figure, directory / "roc.png"))
+    if task == "binary":
+        figure, axis = plt.subplots()
+        pos = positive_class(classes_of(chosen), positive)
+        for index, (name, frame) in enumerate(predictions.items()):
+            written.append(
+                write_csv(directory / f"pr_{name}.csv", precision_recall_points(frame, positive))
+            )
+            PrecisionRecallDisplay.from_predictions(
+                frame["y_true"].astype(str),
+                frame[PROBA_PREFIX + pos],
+                pos_label=pos,
+                name=name,
+                ax=axis,
+                plot_chance_level=index == 0,
+            )
+        axis.set_title(f"Precision-recall of the positive class {pos!r} (test split)")
+        written.append(_save(figure, directory / "pr.png"))
     pairs = chosen[["y_true", "y_pred"]].astype(str).set_axis(["actual", "predicted"], axis=1)
     written.append(write_csv(directory / "confusion.csv", pairs))
     display = ConfusionMatrixDisplay.from_predictions(pairs["actual"], pairs["predicted"])

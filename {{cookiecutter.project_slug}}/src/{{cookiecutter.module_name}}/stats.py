@@ -8,6 +8,10 @@
   1988), with the fast algorithm of Sun & Xu (IEEE Signal Processing Letters, 2014).
 - McNemar's exact test on paired correctness (McNemar, Psychometrika 1947), through
   :func:`scipy.stats.binomtest`.
+- The verdict of an interval against a threshold, and the smallest gain a test split could
+  detect: the normal-approximation power formula (Chow, Shao & Wang, *Sample Size
+  Calculations in Clinical Research*, 2nd ed. 2008, section 3.1), with the bootstrap
+  standard error in place of the known one.
 """
 
 from __future__ import annotations
@@ -187,12 +191,103 @@ def resample_counts(
 
 @dataclass(frozen=True)
 class Interval:
-    """A gain of a candidate over the reference with its bootstrap interval."""
+    """A gain of a candidate over the reference with its two-sided interval.
+
+    ``gain`` is the value on the full test split, ``lower``/``upper`` the bounds of the
+    two-sided interval at level ``confidence`` and ``se`` the standard error of the gain
+    (the bootstrap replicates' standard deviation, or DeLong's), all in the metric's units.
+    """
 
     gain: float
     lower: float
     upper: float
     confidence: float
+    se: float = float("nan")
+
+
+#: The four verdicts of a gain's interval against a threshold, worst first.
+WORSE = "significantly worse"
+NO_DIFFERENCE = "not significantly different"
+BETTER_BELOW_THRESHOLD = "significantly better, by less than the threshold"
+BETTER = "significantly better by at least the threshold"
+VERDICTS = (WORSE, NO_DIFFERENCE, BETTER_BELOW_THRESHOLD, BETTER)
+
+#: Power at which :func:`detectable_gain` states the smallest detectable gain.
+POWER = 0.8
+
+
+def verdict(interval: Interval, threshold: float) -> str:
+    """Which of the four :data:`VERDICTS` a two-sided interval of a gain supports.
+
+    Parameters
+    ----------
+    interval : Interval
+        Two-sided interval of the gain (positive favours the candidate).
+    threshold : float
+        The smallest gain worth having (``compare.min_gain`` in the metric's units), >= 0.
+
+    Returns
+    -------
+    str
+        :data:`BETTER` when the lower bound is above zero and at least ``threshold``,
+        :data:`BETTER_BELOW_THRESHOLD` when it is above zero but below ``threshold``,
+        :data:`WORSE` when the upper bound is below zero, else :data:`NO_DIFFERENCE`.
+        Judging the lower bound of a two-sided interval at level ``1 - alpha`` is a
+        one-sided test at level ``alpha / 2``.
+
+    Examples
+    --------
+    >>> verdict(Interval(0.05, 0.02, 0.08, 0.95), threshold=0.01)
+    'significantly better by at least the threshold'
+    >>> verdict(Interval(0.01, -0.01, 0.03, 0.95), threshold=0.01)
+    'not significantly different'
+    """
+    if interval.lower > 0 and interval.lower >= threshold:
+        return BETTER
+    if interval.lower > 0:
+        return BETTER_BELOW_THRESHOLD
+    if interval.upper < 0:
+        return WORSE
+    return NO_DIFFERENCE
+
+
+def one_sided_level(confidence: float) -> float:
+    """The one-sided level of a test that asks the lower bound of a two-sided interval.
+
+    A two-sided interval at ``confidence`` leaves ``(1 - confidence) / 2`` below its lower
+    bound, so "lower bound above the threshold" rejects at that level: 0.025 for 0.95.
+    """
+    return (1 - confidence) / 2
+
+
+def detectable_gain(se: float, confidence: float, power: float = POWER) -> float:
+    """Smallest true gain the test finds significant with probability ``power``.
+
+    ``(z_{1 - a} + z_{power}) * se``, with ``a`` the one-sided level
+    (:func:`one_sided_level`) and ``z`` the standard normal quantiles
+    (:func:`scipy.stats.norm.ppf`): the minimum detectable effect of a one-sided z-test
+    (Chow, Shao & Wang 2008, section 3.1).
+
+    Parameters
+    ----------
+    se : float
+        Standard error of the gain, in the metric's units.
+    confidence : float
+        Two-sided level of the interval whose lower bound is judged, in (0, 1).
+    power : float, default=0.8
+
+    Returns
+    -------
+    float
+        In the metric's units; NaN when ``se`` is NaN.
+
+    Examples
+    --------
+    >>> round(detectable_gain(0.01, 0.95), 4)
+    0.028
+    """
+    z = stats.norm.ppf([1 - one_sided_level(confidence), power])
+    return float(z.sum() * se)
 
 
 def paired_bootstrap(
@@ -230,7 +325,8 @@ def paired_bootstrap(
     Returns
     -------
     dict of name to Interval
-        ``gain`` on the full test split, and the ``lower``/``upper`` percentiles.
+        ``gain`` on the full test split, the ``lower``/``upper`` percentiles and ``se``,
+        the standard deviation of the bootstrap replicates.
     """
     direction = 1.0 if greater_is_better else -1.0
     # Rows sorted by stratum: resampling then needs no reordering (metrics ignore order).
@@ -249,12 +345,14 @@ def paired_bootstrap(
     intervals = {}
     for name, values in diffs.items():
         alpha = 1 - confidence[name]
-        lower, upper = np.quantile(np.concatenate(values[1:]), [alpha / 2, 1 - alpha / 2])
+        replicates = np.concatenate(values[1:])
+        lower, upper = np.quantile(replicates, [alpha / 2, 1 - alpha / 2])
         intervals[name] = Interval(
             gain=float(values[0][0]),
             lower=float(lower),
             upper=float(upper),
             confidence=confidence[name],
+            se=float(np.std(replicates, ddof=1)),
         )
     return intervals
 
@@ -277,7 +375,13 @@ def bootstrap_interval(
     alpha = 1 - confidence
     lower, upper = np.quantile(values, [alpha / 2, 1 - alpha / 2])
     value = float(score(np.ones((1, len(strata)), dtype=np.float32))[0])
-    return Interval(gain=value, lower=float(lower), upper=float(upper), confidence=confidence)
+    return Interval(
+        gain=value,
+        lower=float(lower),
+        upper=float(upper),
+        confidence=confidence,
+        se=float(np.std(values, ddof=1)),
+    )
 
 
 def _take(prepared: Prepared, rows: np.ndarray) -> Prepared:
@@ -318,9 +422,14 @@ def delong(
         s01[0, 0] + s01[1, 1] - 2 * s01[0, 1]
     ) / n
     gain = aucs[1] - aucs[0]
-    half = stats.norm.ppf(0.5 + confidence / 2) * np.sqrt(max(variance, 0.0))
+    se = float(np.sqrt(max(variance, 0.0)))
+    half = stats.norm.ppf(0.5 + confidence / 2) * se
     return Interval(
-        gain=float(gain), lower=float(gain - half), upper=float(gain + half), confidence=confidence
+        gain=float(gain),
+        lower=float(gain - half),
+        upper=float(gain + half),
+        confidence=confidence,
+        se=se,
     )
 
 

@@ -166,8 +166,9 @@ def _experiment_id(name: str, uri: str) -> str:
                 f"MLflow experiment {name!r} (id {experiment.experiment_id}) in {uri} was "
                 "deleted (in the MLflow UI or CLI), so no run can be logged in it. Restore "
                 f"it with its runs: MLFLOW_TRACKING_URI={uri} mlflow experiments restore "
-                f"--experiment-id {experiment.experiment_id}; or log to a new experiment: "
-                "set another mlflow.experiment in params.yaml. Then run dvc repro again"
+                f"--experiment-id {experiment.experiment_id}; or start a new experiment: set "
+                "another mlflow.experiment in params.yaml (the champion is then registered "
+                "under that name, a new registered model). Then run dvc repro again"
             )
         if experiment is not None:
             return experiment.experiment_id

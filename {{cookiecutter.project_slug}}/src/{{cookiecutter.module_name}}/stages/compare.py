@@ -3,9 +3,11 @@
 Candidates are read from ``candidates/*/*.json`` (see :mod:`..candidates`), so a new
 model stage only has to write its card and predictions there. The reference is the
 baseline chosen on cross-validation. A challenger (the model a later stage selected, such
-as the deep MLP) becomes champion only if the lower bound of the paired bootstrap interval
-of its gain on the primary metric is at least ``compare.min_gain``; with several
-challengers the intervals are Bonferroni-adjusted. Otherwise the simpler model stays.
+as the deep MLP) becomes champion only if it clears ``compare.min_gain`` against every
+classical model but the dummy floor (the rules, their tests and sources:
+:mod:`..champion`). Otherwise the simpler model stays. A dummy champion is reported as
+"no model beats guessing" and never moves the registry alias; a perfect test score is
+called out as likely target leakage.
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ import pandas as pd
 
 from .. import paths, tracking
 from ..candidates import Candidate, read_candidates
-from ..champion import champion_interval, choose_champion, paired_statistics
+from ..champion import (
+    NO_MODEL_BEATS_GUESSING,
+    champion_interval,
+    choose_champion,
+    compare_challengers,
+    leakage_warning,
+    paired_statistics,
+    perfect_scores,
+    rule_statement,
+    threshold,
+)
 from ..config import TASK_METRICS, Params
 from ..data import features_and_target
 from ..errors import StageError
@@ -71,18 +83,30 @@ def run(params: Params) -> dict[str, Path]:
             p,
             params.data.positive_class,
         )
-        champion, reason = choose_champion(reference, challengers, statistics, p)
+        opponents = [c.name for c in candidates if c.stage == "baseline" and c.name != "dummy"]
+        comparisons = compare_challengers(
+            frames,
+            [c.name for c in challengers],
+            opponents or [reference.name],
+            task,
+            p,
+            params.data.positive_class,
+        )
+        for name, found in comparisons.items():
+            statistics[name]["against"] = {c.opponent: c.as_dict() for c in found}
+        champion, reason = choose_champion(reference, challengers, comparisons, p)
         deep = _read_json(paths.DEEP_METRICS) if paths.DEEP_METRICS.exists() else None
         if deep and deep["status"] == "skipped":
             reason += f" (the deep stage was skipped: {deep['reason']})"
-        table = comparison_table(candidates, frames, statistics, params)
+        table = comparison_table(candidates, frames, statistics, params, champion)
+        notices = _notices(table, champion, p.primary_metric)
         classes = classes_of(frames[reference.name]) if task == "binary" else []
         positive = positive_class(classes, params.data.positive_class) if classes else None
         note = positive_class_note(classes, params.data.positive_class) if classes else ""
-        write_outputs(table, statistics, champion, reason, params, deep, positive, note)
+        write_outputs(table, statistics, champion, reason, params, deep, positive, note, notices)
         if classes:
             tracking.log_positive_class(classes, params.data.positive_class)
-        elsewhere = _track(table, candidates, champion, reason, params)
+        elsewhere = _track(table, candidates, champion, reason, params, notices)
     value = champion_interval(frames[champion], task, p, params.data.positive_class)
     stated = f"F1 and the ROC curve are for the {note}.\n" if note else ""
     print(
@@ -95,17 +119,33 @@ def run(params: Params) -> dict[str, Path]:
     if elsewhere:
         elsewhere_candidates = [c for c in candidates if c.name in elsewhere]
         print(other_store_notice(elsewhere_candidates, champion, tracking.tracking_uri(params)))
-    if champion == "dummy":
-        print(
-            "Warning: the champion is the dummy floor: no model beats guessing. Check the "
-            "features (data.drop_columns) and the data; python -m "
-            f"{__package__.split('.')[0]} check compares with the committed champion."
-        )
+    for notice in notices:
+        print(f"{notice}.")
     return {"metrics": paths.COMPARE_METRICS, "table": paths.COMPARE_TABLE}
 
 
 def _read_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _notices(table: pd.DataFrame, champion: str, metric: str) -> list[str]:
+    """Warnings for the console, ``comparison.md``, the model card and the MLflow run.
+
+    A dummy champion (no model beats guessing) and perfect test scores (likely leakage).
+    """
+    notices = []
+    if champion == "dummy":
+        notices.append(
+            f"Warning: the champion is the dummy floor: {NO_MODEL_BEATS_GUESSING} on "
+            f"{metric}. Either the features carry no signal about the target, or {metric} "
+            "cannot see it (accuracy or F1 with a rare class). The registry alias "
+            "`champion` is not moved to the dummy"
+        )
+    values = dict(zip(table["candidate"], table[metric], strict=True))
+    perfect = perfect_scores({k: v for k, v in values.items() if k != "dummy"}, metric)
+    if perfect:
+        notices.append(leakage_warning(perfect, metric))
+    return notices
 
 
 def _reference(candidates: list[Candidate]) -> Candidate:
@@ -122,13 +162,16 @@ def comparison_table(
     frames: dict[str, pd.DataFrame],
     statistics: dict[str, dict[str, Any]],
     params: Params,
+    champion: str,
 ) -> pd.DataFrame:
     """One row per candidate: test metrics, gain over the reference and its interval.
 
     Returns
     -------
     DataFrame of shape (n_candidates, n_columns)
-        Best primary metric first; the reference has gain 0 and no interval.
+        Ordered by the decision: the champion first, then the reference (when it is not
+        the champion), then the others by their test primary metric, best first. The
+        reference has gain 0 and no interval.
     """
     metric, task = params.compare.primary_metric, params.data.task
     rows = []
@@ -146,11 +189,13 @@ def comparison_table(
                 "ci_upper": s["upper"],
             }
         )
-    table = pd.DataFrame(rows).sort_values(
-        [metric, "candidate"], ascending=[not GREATER_IS_BETTER[metric], True]
+    table = pd.DataFrame(rows)
+    # 0: the champion, 1: the reference, 2: the others.
+    first = (table["candidate"] != champion) * (1 + (table["role"] != "reference"))
+    table = table.assign(_first=first).sort_values(
+        ["_first", metric, "candidate"], ascending=[True, not GREATER_IS_BETTER[metric], True]
     )
-    table.insert(0, "rank", range(1, len(table) + 1))
-    return table.reset_index(drop=True)
+    return table.drop(columns="_first").reset_index(drop=True)
 
 
 def _role(candidate: Candidate, statistics: dict[str, dict[str, Any]]) -> str:
@@ -168,11 +213,13 @@ def write_outputs(
     deep: dict[str, Any] | None,
     positive: str | None = None,
     note: str = "",
+    notices: list[str] | None = None,
 ) -> None:
     """Write the DVC metrics, the Markdown table, the intervals (CSV, PNG) and the model card.
 
     ``positive`` (binary tasks) is the positive class, stated in every file with ``note``
-    (from :func:`..metrics.positive_class_note`).
+    (from :func:`..metrics.positive_class_note`); ``notices`` (warnings: a dummy champion,
+    likely leakage) head ``comparison.md`` and the model card.
     """
     metric = params.compare.primary_metric
     # Missing values (the reference has no interval) become JSON null, not NaN.
@@ -187,7 +234,7 @@ def write_outputs(
             **({"positive_class": positive} if positive is not None else {}),
             f"champion_{metric}": records[champion][metric],
             "candidates": {
-                name: {k: v for k, v in row.items() if k not in ("stage", "role", "rank")}
+                name: {k: v for k, v in row.items() if k not in ("stage", "role")}
                 for name, row in records.items()
             },
         },
@@ -206,27 +253,41 @@ def write_outputs(
     intervals = table[["candidate", "role", "gain", "ci_lower", "ci_upper"]].dropna()
     write_csv(paths.COMPARE_INTERVALS, intervals)
     # The dummy floor's gap would squash the scale that matters: the challengers'.
-    _plot_intervals(intervals[intervals["candidate"] != "dummy"], metric, params.compare.min_gain)
+    reference_value = float(table.loc[table["role"] == "reference", metric].iloc[0])
+    _plot_intervals(
+        intervals[intervals["candidate"] != "dummy"],
+        metric,
+        threshold(params.compare.min_gain, metric, reference_value),
+    )
     stated = f"F1 and the ROC curve are for the {note}.\n\n" if note else ""
     if params.data.drop_columns:
         unused = ", ".join(f"`{c}`" for c in params.data.drop_columns)
         stated += f"Columns the models never see (`data.drop_columns`): {unused}.\n\n"
+    warnings = "".join(f"> **{notice}.**\n\n" for notice in notices or [])
+    challengers = sum(s["challenger"] for s in statistics.values())
     write_text(
         paths.COMPARE_TABLE,
         (
-            f"# Comparison on the test split\n\nPrimary metric: `{metric}`. "
+            f"# Comparison on the test split\n\n{warnings}Primary metric: `{metric}`. "
             f"**Champion: {champion}**. {reason}.\n\n"
+            f"{rule_statement(params.compare, challengers)}\n\n"
             f"{stated}"
+            "Rows: the champion first, then the reference (the baseline chosen on "
+            f"cross-validation), then the others by test `{metric}`; gain and interval are "
+            "against the reference.\n\n"
             f"{table.to_markdown(index=False, floatfmt='.4f')}\n"
         ),
     )
     write_text(
         paths.MODEL_CARD,
-        render_model_card(table, statistics, champion, reason, params, deep, positive=note),
+        render_model_card(
+            table, statistics, champion, reason, params, deep, positive=note, notices=notices
+        ),
     )
 
 
 def _plot_intervals(intervals: pd.DataFrame, metric: str, min_gain: float) -> None:
+    """Plot each gain's interval; ``min_gain`` in the metric's units, against the reference."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -245,14 +306,20 @@ def _plot_intervals(intervals: pd.DataFrame, metric: str, min_gain: float) -> No
 
 
 def _track(
-    table: pd.DataFrame, candidates: list[Candidate], champion: str, reason: str, params: Params
+    table: pd.DataFrame,
+    candidates: list[Candidate],
+    champion: str,
+    reason: str,
+    params: Params,
+    notices: list[str],
 ) -> list[str]:
     """Log the comparison to the active run; return the candidates whose run is elsewhere.
 
     Candidate runs are linked by tag when the store holds them. A candidate logged in
     another store is named instead, and, when it is the champion to register, its saved
     model is logged again in this run, so the registry alias always points at a model
-    of this store.
+    of this store. A dummy champion is tagged ``no_model_beats_guessing`` and leaves the
+    alias where it was.
     """
     metric = params.compare.primary_metric
     skip = {"rank", "candidate", "stage", "role"}
@@ -278,6 +345,8 @@ def _track(
     )
     if elsewhere:
         tracking.set_tags({"candidates_in_another_store": ", ".join(elsewhere)})
+    if notices:
+        tracking.set_tags({"warnings": " | ".join(notices)[:5000]})
     tracking.log_artifacts(
         paths.COMPARE_TABLE,
         paths.METRICS,
@@ -289,6 +358,14 @@ def _track(
     tracking.log_table(table, "comparison.json")
     if not params.compare.register_champion:
         tracking.set_tags({"registry": "off (compare.register_champion is false)"})
+    elif champion == "dummy":
+        tracking.set_tags(
+            {
+                "no_model_beats_guessing": "true",
+                "registry": "not moved: the champion is the dummy floor (no model beats "
+                "guessing); the alias champion stays on the model it pointed at, if any",
+            }
+        )
     elif os.environ.get("DVC_EXP_NAME"):
         # An experiment is a trial: only `dvc repro` on the workspace moves the alias.
         tracking.set_tags({"registry": f"not moved: DVC experiment {os.environ['DVC_EXP_NAME']}"})

@@ -53,7 +53,9 @@ def gate(train: pd.DataFrame, test: pd.DataFrame, target: str, p: DeepParams) ->
         The two splits (their rows together are the table's rows).
     target : str
     p : DeepParams
-        ``policy``, ``min_rows`` and ``text_min_tokens``.
+        ``policy``, ``min_rows`` and ``text_min_tokens``. ``min_rows`` counts every row of
+        the table, test rows included: with ``split.test_size`` 0.2 and
+        ``deep.validation_fraction`` 0.2, 1,000 rows leave the MLP 640 to fit its weights on.
 
     Returns
     -------
@@ -73,11 +75,12 @@ def gate(train: pd.DataFrame, test: pd.DataFrame, target: str, p: DeepParams) ->
     ]
     if text:
         return True, f"text-like columns {text} (median >= {p.text_min_tokens} words)"
+    counted = f"counting test rows too: train {len(train)} + test {len(test)}"
     if rows >= p.min_rows:
-        return True, f"{rows} rows >= deep.min_rows ({p.min_rows})"
+        return True, f"{rows} rows >= deep.min_rows ({p.min_rows}), {counted}"
     return False, (
-        f"{rows} rows < deep.min_rows ({p.min_rows}) and no text-like column: a classical "
-        "model is the right tool here; set deep.policy=always to train anyway"
+        f"{rows} rows < deep.min_rows ({p.min_rows}), {counted}, and no text-like column: "
+        "a classical model is the right tool here; set deep.policy=always to train anyway"
     )
 
 
@@ -211,7 +214,9 @@ def _fitted_baseline(test: pd.DataFrame) -> Pipeline:
             f"{model} was fitted on another split than {paths.TEST}: re-run the baseline "
             "stage first (dvc repro does it in order)"
         )
-    return joblib.load(model)
+    loaded = joblib.load(model)
+    # Binary tasks: the pipeline sits inside the threshold tuner (TunedThresholdClassifierCV).
+    return getattr(loaded, "estimator_", loaded)
 
 
 def _check_validation_slice(y: pd.Series, task: str, fraction: float) -> None:
@@ -305,9 +310,18 @@ def run(params: Params) -> dict[str, Path]:
                     "model_uri": model_uri,
                     "best_epoch": best_epoch,
                     "selection": "early stopping on a validation slice of train",
+                    **(
+                        {
+                            "threshold_choice": "fixed at 0.5 (tuning it by cross-validation "
+                            "would refit the MLP once per fold)"
+                        }
+                        if positive is not None
+                        else {}
+                    ),
                 },
                 tracking_uri=tracking.tracking_uri(params),
                 extra_requirements=list(EXTRA_REQUIREMENTS),
+                threshold=0.5 if positive is not None else None,
             ),
             predictions,
         )

@@ -1,7 +1,8 @@
 """Stage ``split``: one seeded holdout split with row ids, shared by every model.
 
 The split refuses to run unless the validation result says the current raw table passed,
-so no model ever trains on data that failed its expectation suite.
+so no model ever trains on data that failed its expectation suite. It then checks the
+training split for target leakage (:mod:`..leakage`) before any model is tuned.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from sklearn.model_selection import train_test_split
 
 from .. import paths, tracking
 from ..config import Params
-from ..data import file_hash, load_table
+from ..data import features_and_target, file_hash, load_table
 from ..errors import StageError
+from ..leakage import LeakageError, check_allowed_columns, check_leakage
 from ..outputs import write_json, write_parquet
 
 
@@ -102,15 +104,31 @@ def unseen_categories(train: pd.DataFrame, test: pd.DataFrame, target: str) -> d
     return counts
 
 
+def _log_leakage(scores: pd.DataFrame) -> None:
+    """Log the single-column scores (a table artifact) and the highest one (a metric)."""
+    tracking.log_table(scores, "leakage/single_column_scores.json")
+    if not scores.empty:
+        top = scores.iloc[0]
+        tracking.log_metrics({"leakage/max_single_column_score": top["score"]})
+        tracking.set_tags({"leakage/top_column": top["column"]})
+
+
 def run(params: Params) -> dict[str, Path]:
     """Check the validation result, split the raw table and write both splits as Parquet.
 
-    Columns in ``data.drop_columns`` are left out of both splits. The split's metrics count
-    the test rows and the test categories unseen in train.
+    Columns in ``data.drop_columns`` are left out of both splits. Before anything is
+    written, every column of the training split is scored alone against the target
+    (:func:`..leakage.check_leakage`); a column above ``leakage.max_single_column_score``
+    and not in ``leakage.allowed_columns`` stops the stage (no split is written). The
+    split's metrics count the test rows and the test categories unseen in train, and give
+    the highest single-column score.
     """
     with tracking.stage_run("split", params):
+        tracking.log_params(params.leakage.model_dump(), prefix="leakage.")
         check_validation_passed(params.data.path)
-        frame = load_table(params.data).drop(columns=params.data.drop_columns)
+        raw = load_table(params.data)
+        check_allowed_columns(params.leakage.allowed_columns, list(raw.columns), params.data.target)
+        frame = raw.drop(columns=params.data.drop_columns)
         train, test = split_table(
             frame,
             params.data.target,
@@ -118,6 +136,21 @@ def run(params: Params) -> dict[str, Path]:
             seed=params.split.seed,
             stratify=params.data.task != "regression",
         )
+        X, y = features_and_target(train, params.data.target, params.data.task)
+        try:
+            scores = check_leakage(
+                X,
+                y,
+                params.data.task,
+                max_score=params.leakage.max_single_column_score,
+                allowed=params.leakage.allowed_columns,
+                seed=params.split.seed,
+                target=f"the target {params.data.target!r}",
+            )
+        except LeakageError as exc:
+            _log_leakage(exc.scores)
+            raise
+        _log_leakage(scores)
         unseen = unseen_categories(train, test, params.data.target)
         write_parquet(paths.TRAIN, train)
         write_parquet(paths.TEST, test)
@@ -125,6 +158,7 @@ def run(params: Params) -> dict[str, Path]:
             "train_rows": len(train),
             "test_rows": len(test),
             "unseen_test_categories": unseen,
+            "max_single_column_score": float(scores["score"].max()) if len(scores) else None,
         }
         write_json(paths.SPLIT_METRICS, metrics)
         tracking.log_metrics({"train_rows": len(train), "test_rows": len(test)})

@@ -18,8 +18,15 @@ from ..checks import check_params_table
 from ..config import Params
 from ..data import file_hash, load_table
 from ..errors import StageError, ValidationFailedError
+from ..imbalance import metric_warning
 from ..outputs import write_json, write_text
-from ..validation_report import describe, failure_message, render_report, restore_hint
+from ..validation_report import (
+    describe,
+    failure_message,
+    render_report,
+    restore_hint,
+    warning_lines,
+)
 
 
 def load_suite(path: Path) -> Any:
@@ -90,6 +97,10 @@ def validate_frame(frame: pd.DataFrame, suite: Any) -> dict[str, Any]:
 def run(params: Params) -> dict[str, Path]:
     """Validate the raw table; write the result and the report.
 
+    Failed expectations of severity ``warning`` are printed and listed but do not fail
+    the stage; so is a rare class with ``compare.primary_metric`` accuracy or f1
+    (:func:`..imbalance.metric_warning`).
+
     Returns
     -------
     dict of str to Path
@@ -125,6 +136,23 @@ def run(params: Params) -> dict[str, Path]:
             }
             for f in findings
         ]
+        advice = (
+            metric_warning(
+                frame[params.data.target], params.data.task, params.compare.primary_metric
+            )
+            if params.data.target in frame.columns
+            else None
+        )
+        if advice is not None:
+            expectations.append(
+                {
+                    "column": params.data.target,
+                    "expectation": "check: primary metric suits the class balance",
+                    "severity": "warning",
+                    "success": False,
+                    "detail": advice,
+                }
+            )
         failed = [item for item in expectations if not item["success"]]
         summary = {
             "success": not any(item["severity"] == "critical" for item in failed),
@@ -138,6 +166,8 @@ def run(params: Params) -> dict[str, Path]:
             "handled": sum(item["severity"] == "handled" for item in failed),
             "expectations": expectations,
         }
+        for line in warning_lines(summary):
+            print(line)
         write_json(paths.VALIDATION_RESULT, {**summary, "gx_result": result})
         write_text(paths.VALIDATION_REPORT, render_report(summary))
         tracking.log_metrics(
