@@ -349,3 +349,56 @@ def test_deleting_the_lines_named_as_repeats_removes_the_finding():
     named = detail.split("row(s) repeat an earlier row exactly (")[1].split(";")[0]
     lines = [int(n) for n in named.removeprefix("lines ").removeprefix("line ").split(", ")]
     assert "duplicate_rows:(table)" not in _checks(frame.drop(index=[n - 2 for n in lines]))
+
+
+def test_placeholders_with_spaces_are_advised_exactly_as_written_and_the_advice_works(tmp_path):
+    values = [f"{i}.5" for i in range(40)]
+    values[3], values[9] = " ? ", "- "
+    (tmp_path / "t.csv").write_text("x,y\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values)))
+    data = load_params().data.model_copy(
+        update={"path": tmp_path / "t.csv", "target": "y", "drop_columns": []}
+    )
+    advice = _checks(load_table(data), source=data)["numeric_junk:x"]
+    tokens = json.loads(advice.split("data.na_values: ")[1].split("]")[0] + "]")
+    assert tokens == [" ? ", "- "] and "lines 5, 11" in advice
+    fixed = load_table(data.model_copy(update={"na_values": tokens}))
+    assert fixed["x"].dtype == "float64" and "numeric_junk:x" not in _checks(fixed)
+
+
+def test_lines_are_the_files_lines_past_quoted_line_breaks_and_blank_lines(tmp_path):
+    text = 'x,note,y\n1,a,1\n\n2,"two\nlines",2\n   \n3,c,3\n,,4\ninf,d,5\n'
+    (tmp_path / "t.csv").write_text(text)
+    data = load_params().data.model_copy(
+        update={"path": tmp_path / "t.csv", "target": "y", "drop_columns": []}
+    )
+    frame = load_table(data)
+    assert _checks(frame, source=data)["infinite_values:x"].startswith(
+        "1 infinite value(s) (line 9)"
+    )
+    assert text.splitlines()[9 - 1].startswith("inf,")
+
+
+def test_a_blank_binary_target_does_not_turn_its_classes_into_floats():
+    frame = pd.DataFrame({"x": np.arange(40.0), "y": [0.0, 1.0] * 20})
+    frame.loc[7, "y"] = np.nan
+    found = _checks(frame, task="binary", positive="1")
+    assert "target_missing_values:y" in found and "positive_class:y" not in found
+
+
+def test_a_blank_target_and_an_infinite_range_point_at_the_fix_that_works():
+    frame = pd.DataFrame({"x": [1.0, np.inf, 2.0], "y": [1.0, None, 0.0]})
+    null = _outcome_of("expect_column_values_to_not_be_null", {"column": "y"})
+    detail = describe(null, frame, "s.json", target="y")["detail"]
+    assert "a target needs a value in every row" in detail and "mostly" not in detail
+    between = _outcome_of(
+        "expect_column_values_to_be_between", {"column": "x", "min_value": 0, "max_value": 3}
+    )
+    assert "by check: infinite_values" in describe(between, frame, "s.json")["detail"]
+
+
+def _outcome_of(kind: str, kwargs: dict) -> dict:
+    return {
+        "success": False,
+        "expectation_config": {"type": kind, "kwargs": kwargs},
+        "result": {"unexpected_count": 1, "element_count": 3, "partial_unexpected_list": [None]},
+    }

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config import Params
+from .config import DataParams, Params
+from .data import record_lines
 from .targets import did_you_mean, looks_continuous, show, task_mismatch
 
 #: Tables smaller than this are too small to call a unique column an identifier.
@@ -48,12 +49,16 @@ def target_values(column: pd.Series) -> list[str]:
     return [str(value) for value in column.dropna().tolist()]
 
 
-def file_lines(rows: Iterable[int], shown: int = 5) -> str:
+def file_lines(rows: Iterable[int], source: DataParams | None = None, shown: int = 5) -> str:
     """Name table rows by their line in the CSV file: ``line 7`` or ``lines 7, 9 and 3 more``.
 
-    Row ``i`` of the table (counted from 0 after the header) is line ``i + 2`` of the file.
+    With ``source`` (the ``data`` params that read the table) the lines are read from the
+    file (:func:`.data.record_lines`: fields spanning lines, blank lines); without it, row
+    ``i`` (from 0 after the header) is taken to be on line ``i + 2``.
     """
-    numbers = [int(row) + 2 for row in rows]
+    rows = [int(row) for row in rows]
+    exact = record_lines(source, rows[:shown]) if source is not None else {}
+    numbers = [exact.get(row, row + 2) for row in rows]
     listed = ", ".join(str(number) for number in numbers[:shown])
     more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
     return f"line{'s' if len(numbers) > 1 else ''} {listed}{more}"
@@ -105,7 +110,9 @@ def rare_class_fix(rows: int, test_size: float, cv_folds: int) -> str:
     )
 
 
-def _infinite_values(frame: pd.DataFrame, target: str, na_values: list[str]) -> list[Finding]:
+def _infinite_values(
+    frame: pd.DataFrame, target: str, na_values: list[str], source: DataParams | None
+) -> list[Finding]:
     """A critical finding per numeric column (target included) holding inf or -inf.
 
     ``na_values`` is the complete list to advise for ``data.na_values`` (the current one
@@ -121,7 +128,8 @@ def _infinite_values(frame: pd.DataFrame, target: str, na_values: list[str]) -> 
         )
         if not infinite.any():
             continue
-        found = f"{int(infinite.sum())} infinite value(s) ({file_lines(infinite[infinite].index)})"
+        lines = file_lines(infinite[infinite].index, source)
+        found = f"{int(infinite.sum())} infinite value(s) ({lines})"
         if column == target:
             fix = "a target must be a finite number: correct or remove those rows in the data"
         else:
@@ -137,28 +145,31 @@ def junk_tokens(present: pd.Series) -> list[str]:
     """The non-numeric tokens of a mostly numeric text column (empty if it is not one).
 
     Mostly numeric: at least :data:`NUMERIC_SHARE` of the non-missing values parse as numbers,
-    so a few placeholders such as ``?`` turned the whole column into text.
+    so a few placeholders such as ``?`` turned the whole column into text. Tokens are
+    returned exactly as written (spaces kept: ``data.na_values`` matches whole values).
     """
-    text = present.astype(str).str.strip()
-    numeric = pd.to_numeric(text, errors="coerce").notna()
+    text = present.astype(str)
+    numeric = pd.to_numeric(text.str.strip(), errors="coerce").notna()
     if numeric.all() or numeric.mean() < NUMERIC_SHARE:
         return []
     return sorted(text[~numeric].unique())
 
 
-def numeric_junk_detail(present: pd.Series, tokens: list[str], na_values: list[str]) -> str:
+def numeric_junk_detail(
+    present: pd.Series, tokens: list[str], na_values: list[str], source: DataParams | None = None
+) -> str:
     """The message for a numeric column made text by ``tokens``: count, lines and fix.
 
     ``na_values`` is the complete list to advise for ``data.na_values`` (the current one
     merged with the tokens of every column), so that applying it fixes every column.
     """
-    bad = present.astype(str).str.strip().isin(tokens)
+    bad = present.astype(str).isin(tokens)
     quoted = ", ".join(f'"{token}"' for token in tokens[:5])
     return (
         f"mostly numbers, but {int(bad.sum())} value(s) are {quoted} "
-        f"({file_lines(bad[bad].index)}), so it is read as text and one-hot encoded; if they "
-        f"mean missing, set {_na_values_fix(na_values)}{_redraft_note()}; else correct them "
-        "in the data"
+        f"({file_lines(bad[bad].index, source)}), so it is read as text and one-hot encoded; "
+        f"if they mean missing, set {_na_values_fix(na_values)}{_redraft_note()}; else "
+        "correct them in the data"
     )
 
 
@@ -172,6 +183,7 @@ def check_table(
     dropped: list[str],
     positive: str | None = None,
     na_values: list[str] | None = None,
+    source: DataParams | None = None,
 ) -> list[Finding]:
     """Check a raw table for problems that would make a model wrong or a stage crash.
 
@@ -190,6 +202,8 @@ def check_table(
         ``data.positive_class`` (binary tasks): must be one of the classes.
     na_values : list of str, default=None
         ``data.na_values``: kept in the advice that extends it.
+    source : DataParams, default=None
+        How the table was read: messages then name the file's exact lines.
 
     Returns
     -------
@@ -225,16 +239,23 @@ def check_table(
                 "target_missing_values",
                 "critical",
                 f"{int(missing.sum())} rows have no target value "
-                f"({file_lines(missing[missing].index)}); drop or fill them in the data",
+                f"({file_lines(missing[missing].index, source)}); drop or fill them in the data",
             )
         )
-    values = target_values(y)
+    labels = y.dropna()
+    if (
+        pd.api.types.is_float_dtype(labels)
+        and np.isfinite(labels).all()
+        and (labels == labels.round()).all()
+    ):
+        labels = labels.astype("int64")  # blank targets had turned whole labels into floats
+    values = target_values(labels)
     mismatch = task_mismatch(values, task, target)
     if mismatch:
         findings.append(Finding(target, "task_mismatch", "critical", mismatch))
     # Class checks on measurements would only list hundreds of one-row "classes".
     if task != "regression" and not looks_continuous(values):
-        counts = y.dropna().value_counts()
+        counts = labels.value_counts()
         needed = max(2, math.ceil(cv_folds / (1 - test_size)))
         if len(counts) < 2:
             findings.append(
@@ -284,7 +305,9 @@ def check_table(
         {*(na_values or []), *(t for tokens in junk.values() for t in tokens)}
         | ({"inf", "-inf"} if infinite else set())
     )
-    findings += _infinite_values(frame.drop(columns=dropped, errors="ignore"), target, advised)
+    findings += _infinite_values(
+        frame.drop(columns=dropped, errors="ignore"), target, advised, source
+    )
     for column in features:
         values = frame[column]
         present = values.dropna()
@@ -314,7 +337,7 @@ def check_table(
                     column,
                     "numeric_junk",
                     "critical",
-                    numeric_junk_detail(present, junk[column], advised),
+                    numeric_junk_detail(present, junk[column], advised, source),
                 )
             )
         elif (
@@ -363,8 +386,8 @@ def check_table(
                 "duplicate_rows",
                 "critical",
                 f"{int(repeats.sum())} row(s) repeat an earlier row exactly{read_as} "
-                f"({file_lines(repeats[repeats].index)}; earlier copies on "
-                f"{file_lines(first[first].index)}); copies split across train and test "
+                f"({file_lines(repeats[repeats].index, source)}; earlier copies on "
+                f"{file_lines(first[first].index, source)}); copies split across train and test "
                 "inflate test scores: delete the repeated lines from the file",
             )
         )
@@ -382,4 +405,5 @@ def check_params_table(frame: pd.DataFrame, params: Params) -> list[Finding]:
         dropped=params.data.drop_columns,
         positive=params.data.positive_class,
         na_values=params.data.na_values,
+        source=params.data,
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -91,6 +93,41 @@ def _check_header(frame: pd.DataFrame, data: DataParams) -> None:
             f"{data.path}: column name(s) {repeated} appear more than once in the header; "
             "rename them in the file so that every column has its own name"
         )
+
+
+def record_lines(data: DataParams, records: Iterable[int]) -> dict[int, int]:
+    """The line of the CSV file on which each record of :func:`load_table` starts.
+
+    Record ``i`` is row ``i`` of the table (from 0, after the header). Quoted fields that
+    span lines and blank lines (which pandas skips) shift records from line ``i + 2``; the
+    file is read with :mod:`csv` up to the last record asked for.
+
+    Returns
+    -------
+    dict of int to int
+        Record to its first line (1 is the header's); empty if the file cannot be read
+        with :mod:`csv` (a separator of several characters).
+    """
+    wanted = set(records)
+    found: dict[int, int] = {}
+    if not wanted:
+        return found
+    try:
+        with data.path.open(encoding=data.encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=data.sep)
+            record, last = -1, 0  # -1: the header
+            for row in reader:
+                first, last = last + 1, reader.line_num
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # a blank line: pandas skips it
+                if record in wanted:
+                    found[record] = first
+                record += 1
+                if record > max(wanted):
+                    break
+    except (OSError, UnicodeDecodeError, TypeError, csv.Error):
+        return {}
+    return found
 
 
 def _first_undecodable(path: Path, encoding: str) -> int:

@@ -124,7 +124,10 @@ def run(params: Params) -> dict[str, Path]:
             f"against {len(suite.expectations)} expectations of {suite_path}, then table checks"
         )
         result = validate_frame(frame, suite)
-        expectations = [describe(outcome, frame, suite_path) for outcome in result["results"]]
+        expectations = [
+            describe(outcome, frame, suite_path, params.data.target)
+            for outcome in result["results"]
+        ]
         findings = check_params_table(frame, params)
         expectations += [
             {
