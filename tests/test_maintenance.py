@@ -157,7 +157,9 @@ def test_a_template_update_applies_cleanly_to_a_project_baked_from_the_previous_
     With an own CSV, the file answered at the bake is not where cruft renders the template.
     """
     template = tmp_path / "template"
-    shutil.copytree(TEMPLATE, template, ignore=shutil.ignore_patterns(".venv", "demo", ".git", "__pycache__"))
+    shutil.copytree(
+        TEMPLATE, template, ignore=shutil.ignore_patterns(".venv", "demo", ".git", "__pycache__")
+    )
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run([*git, "init", "-q", str(template)], check=True)
     subprocess.run([*git, "-C", str(template), "add", "-A"], check=True)

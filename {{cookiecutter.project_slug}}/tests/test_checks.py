@@ -70,11 +70,6 @@ CASES = {
     "identifier-column": (_identifier, [f"column '{ADDED_ID}'", "data.drop_columns"], False),
     "dates-as-text": (_dates, [f"column '{ADDED_DATE}'", "holds dates as text"], False),
     "decimal-comma": (_decimal_comma, ["decimal comma", "data.decimal: ','"], False),
-    "duplicate-rows": (
-        _duplicates,
-        ["3 row(s) repeat an earlier row", "delete the repeated lines"],
-        False,
-    ),
 }
 
 
@@ -340,6 +335,18 @@ def test_failed_warnings_are_printed_as_lines():
         "validate: warning: table: expect_table_row_count_to_be_between: observed 440; "
         "expected at most 400 rows"
     ]
+
+
+def test_repeated_rows_pass_validate_with_a_warning_that_gives_the_count_and_options(
+    project, capsys
+):
+    _write_bad_table(project, _duplicates)
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert "validate: warning: table: check: duplicate_rows: 3 row(s) repeat an earlier row" in out
+    assert "They are kept together" in out and "only if they are true copies" in out
+    result = json.loads((project / "reports/validation/result.json").read_text())
+    assert result["success"] and result["failed_warning"] >= 1
 
 
 def test_deleting_the_lines_named_as_repeats_removes_the_finding():

@@ -1,9 +1,10 @@
 """Checks of the table before training, beyond what an expectation suite can say.
 
 Each finding names the column, what is wrong and the setting or action that fixes it.
-``critical`` findings fail the ``validate`` stage; ``handled`` ones are dealt with by the
-pipeline (and reported): a constant column carries no signal but does no harm; an all-empty
-column is dropped by the imputer.
+``critical`` findings fail the ``validate`` stage; ``warning`` ones are printed and reported
+but let it pass (rows repeated exactly: the splits keep them together); ``handled`` ones are
+dealt with by the pipeline (and reported): a constant column carries no signal but does no
+harm; an all-empty column is dropped by the imputer.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ DATE_SAMPLE = 200
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem found in the table: ``severity`` is ``critical`` or ``handled``."""
+    """One problem found in the table: ``severity`` is ``critical``, ``warning`` or ``handled``."""
 
     column: str
     check: str
@@ -208,7 +209,7 @@ def check_table(
     Returns
     -------
     list of Finding
-        Empty when the table is fit to train on.
+        Empty when nothing needs attention; only ``critical`` findings stop training.
     """
     findings = [
         Finding(
@@ -384,11 +385,15 @@ def check_table(
             Finding(
                 "(table)",
                 "duplicate_rows",
-                "critical",
+                "warning",
                 f"{int(repeats.sum())} row(s) repeat an earlier row exactly{read_as} "
                 f"({file_lines(repeats[repeats].index, source)}; earlier copies on "
-                f"{file_lines(first[first].index, source)}); copies split across train and test "
-                "inflate test scores: delete the repeated lines from the file",
+                f"{file_lines(first[first].index, source)}). They are kept together: rows with "
+                "identical feature values fall on the same side of the split and of every "
+                "cross-validation fold, so no copy is both trained on and tested on. In survey "
+                "or panel data they are usually different people with the same answers: keep "
+                "them, as deleting them biases the sample. Delete the repeated lines from the "
+                "file only if they are true copies of one record (entered or exported twice)",
             )
         )
     return findings

@@ -21,10 +21,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score, train_test_split
+from sklearn.model_selection import cross_val_score, train_test_split
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from .errors import StageError
+from .groups import feature_groups, group_folds
 from .targets import did_you_mean
 
 #: The score of a one-column model, per task, as the report names it.
@@ -132,14 +133,25 @@ def single_column_scores(
     Returns
     -------
     Series of shape (n_columns,)
-        Mean score over ``CV_FOLDS`` folds (fewer if a class has fewer rows), indexed by
-        column, highest first: ROC AUC (binary), balanced accuracy (multiclass) or R²
-        (regression); 1 is perfect.
+        Mean score over ``CV_FOLDS`` folds (fewer if a class has fewer rows, or the rows
+        fewer distinct feature vectors), indexed by column, highest first: ROC AUC
+        (binary), balanced accuracy (multiclass) or R² (regression); 1 is perfect.
+
+    Notes
+    -----
+    Rows with identical values in every column of ``X`` stay in one fold, as in the
+    baseline's cross-validation (:func:`.groups.group_folds`), so no feature vector is
+    scored by a tree that was fitted on its copy.
     """
     kept = _sample(y, task, max_rows, seed)
     target = y.to_numpy()[kept]
+    groups = feature_groups(X.iloc[kept])
+    # Folds cannot outnumber the groups; with a single group nothing can be kept apart.
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        groups = np.arange(len(kept))
     if task == "regression":
-        folds = KFold(CV_FOLDS, shuffle=True, random_state=seed)
+        n_splits = max(2, min(CV_FOLDS, n_groups))
         # A copy of a continuous target needs many steps for its R² to near 1 (a depth-3
         # tree caps an exact copy of a normal target near 0.96); three rows a leaf keep a
         # genuine but noisy column's score from being swamped by overfitting.
@@ -151,11 +163,13 @@ def single_column_scores(
         target = pd.factorize(target, sort=True)[0]
         # Fewer folds when a class has fewer rows (baseline.cv_folds may be below 5).
         smallest = int(np.bincount(target).min())
-        folds = StratifiedKFold(max(2, min(CV_FOLDS, smallest)), shuffle=True, random_state=seed)
+        n_splits = max(2, min(CV_FOLDS, smallest, n_groups))
         # A class boundary needs few thresholds: two leaves per class, at least depth 3.
         depth = max(3, math.ceil(math.log2(len(np.unique(target)))) + 1)
         model = DecisionTreeClassifier(max_depth=depth, random_state=seed)
-    splits = list(folds.split(kept, target))
+    splits = group_folds(
+        groups, target, classification=task != "regression", n_splits=n_splits, seed=seed
+    )
     scoring = {"binary": "roc_auc", "multiclass": "balanced_accuracy"}.get(task, "r2")
     scores = {
         column: float(

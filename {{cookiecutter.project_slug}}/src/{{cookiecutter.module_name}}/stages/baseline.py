@@ -4,13 +4,15 @@ Three models: a dummy floor (which ignores the features), a regularised linear m
 glass box) and histogram gradient-boosted trees; the last two share one preprocessing
 (:func:`..features.build_preprocessor`, sparse one-hot columns for the linear model).
 Each is tuned by grid search with k-fold cross-validation on the training split only,
-all on the same folds. The baseline is the simplest model whose mean CV score is within one
-standard error of the best one (the one-standard-error rule of Breiman, Friedman, Olshen &
-Stone, *Classification and Regression Trees*, 1984, section 3.4.3, and Hastie, Tibshirani &
-Friedman, *The Elements of Statistical Learning*, 2nd ed., 2009, section 7.10), the standard
-error taken of the paired per-fold differences (:func:`select_baseline`); the test split
-never takes part. Binary tasks: the selected baseline's labels are the positive class from
-a probability threshold tuned on cross-validated training predictions
+all on the same folds; rows with identical feature values stay in one fold
+(:func:`..groups.group_folds`). The baseline is the simplest model whose mean CV score is
+within one standard error of the best one (the one-standard-error rule of Breiman,
+Friedman, Olshen & Stone, *Classification and Regression Trees*, 1984, section 3.4.3, and
+Hastie, Tibshirani & Friedman, *The Elements of Statistical Learning*, 2nd ed., 2009,
+section 7.10), the standard error taken of the paired per-fold differences
+(:func:`select_baseline`); the test split never takes part. Binary tasks: the selected
+baseline's labels are the positive class from a probability threshold tuned on
+cross-validated training predictions
 (``baseline.threshold_metric``, scikit-learn's ``TunedThresholdClassifierCV``); the other
 models keep 0.5 (:func:`_thresholded` says why).
 """
@@ -27,12 +29,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import balanced_accuracy_score, f1_score, make_scorer
-from sklearn.model_selection import (
-    GridSearchCV,
-    KFold,
-    StratifiedKFold,
-    TunedThresholdClassifierCV,
-)
+from sklearn.model_selection import GridSearchCV, TunedThresholdClassifierCV
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
@@ -42,6 +39,7 @@ from ..config import BaselineParams, Params
 from ..data import features_and_target, read_splits
 from ..errors import StageError
 from ..features import build_preprocessor
+from ..groups import Fold, feature_groups, group_folds
 from ..metrics import cv_scorer, evaluate, positive_class, positive_class_note, sign
 from ..outputs import clear, write_csv, write_json
 from ..plots import write_plots
@@ -51,10 +49,13 @@ from ..targets import show
 COMPLEXITY = {"dummy": 0, "linear": 1, "hgb": 2}
 
 
-def build_searches(task: str, p: BaselineParams, scoring: Any) -> dict[str, GridSearchCV]:
-    """Return one unfitted grid search per baseline model, all on the same folds.
+def build_searches(
+    task: str, p: BaselineParams, scoring: Any, folds: list[Fold]
+) -> dict[str, GridSearchCV]:
+    """Return one unfitted grid search per baseline model, all on the same ``folds``.
 
     ``dummy`` and ``linear`` always; ``hgb`` unless ``baseline.hgb.enabled`` is false.
+    ``folds`` are (train, test) row positions (:func:`make_folds`).
     """
     if task == "regression":
         models = {
@@ -65,7 +66,6 @@ def build_searches(task: str, p: BaselineParams, scoring: Any) -> dict[str, Grid
                 {},
             ),
         }
-        folds: KFold = KFold(p.cv_folds, shuffle=True, random_state=p.seed)
     else:
         models = {
             "dummy": (DummyClassifier(strategy=p.dummy.strategy, random_state=p.seed), {}),
@@ -75,7 +75,6 @@ def build_searches(task: str, p: BaselineParams, scoring: Any) -> dict[str, Grid
                 {},
             ),
         }
-        folds = StratifiedKFold(p.cv_folds, shuffle=True, random_state=p.seed)
     models["hgb"][1].update(
         learning_rate=p.hgb.learning_rate,
         max_leaf_nodes=p.hgb.max_leaf_nodes,
@@ -99,6 +98,42 @@ def build_searches(task: str, p: BaselineParams, scoring: Any) -> dict[str, Grid
         )
         for name, (model, grid) in models.items()
     }
+
+
+def make_folds(X: pd.DataFrame, y: pd.Series, task: str, p: BaselineParams) -> list[Fold]:
+    """The ``baseline.cv_folds`` seeded folds every search and the threshold tuning share.
+
+    Rows with identical feature values stay in one fold (:func:`..groups.group_folds`:
+    ``StratifiedGroupKFold`` for classes, ``GroupKFold`` for regression).
+
+    Parameters
+    ----------
+    X : DataFrame of shape (n_train, n_features)
+    y : Series of shape (n_train,)
+    task : {"binary", "multiclass", "regression"}
+    p : BaselineParams
+        ``cv_folds`` and ``seed``.
+
+    Returns
+    -------
+    list of (train, test) pairs of ndarray
+        ``p.cv_folds`` pairs of row positions of ``X``.
+
+    Raises
+    ------
+    StageError
+        If ``X`` has fewer distinct feature vectors than ``baseline.cv_folds``.
+    """
+    classification = task != "regression"
+    try:
+        return group_folds(
+            feature_groups(X), y, classification=classification, n_splits=p.cv_folds, seed=p.seed
+        )
+    except ValueError as exc:
+        raise StageError(
+            f"the training split cannot make baseline.cv_folds ({p.cv_folds}) folds that keep "
+            f"identical rows together: {exc}; lower baseline.cv_folds or add data"
+        ) from exc
 
 
 def select_baseline(fold_scores: dict[str, np.ndarray], direction: float = 1.0) -> tuple[str, str]:
@@ -185,8 +220,8 @@ def tune_threshold(
     metric : {"f1", "balanced_accuracy"}
         What the threshold maximises (F1 of the positive class, or balanced accuracy),
         averaged over ``folds`` on a grid of 100 thresholds.
-    folds : cross-validation splitter
-        The folds the grid search used.
+    folds : cross-validation splitter or list of (train, test) pairs
+        The folds the grid search used (:func:`make_folds`).
 
     Returns
     -------
@@ -271,7 +306,8 @@ def fit_baseline(
     -------
     dict of str to fitted GridSearchCV
         ``dummy``, ``linear`` and (if enabled) ``hgb``, each refitted on all of ``X`` with
-        its best params.
+        its best params; all cross-validated on the same :func:`make_folds`, whose list is
+        each search's ``cv``.
 
     Notes
     -----
@@ -279,7 +315,7 @@ def fit_baseline(
     several processes spinning for the same cores slow gradient boosting down by orders of
     magnitude. Parallelism comes from ``baseline.n_jobs`` worker processes instead.
     """
-    searches = build_searches(task, params, scoring)
+    searches = build_searches(task, params, scoring, make_folds(X, y, task, params))
     with threadpool_limits(limits=1, user_api="openmp"):
         for search in searches.values():
             search.fit(X, y)

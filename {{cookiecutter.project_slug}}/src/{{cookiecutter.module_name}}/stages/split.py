@@ -1,5 +1,8 @@
 """Stage ``split``: one seeded holdout split with row ids, shared by every model.
 
+Rows with identical feature values fall on the same side (:mod:`..groups`), so no feature
+vector is both trained on and tested on.
+
 The split refuses to run unless the validation result says the current raw table passed,
 so no model ever trains on data that failed its expectation suite. It then checks the
 training split for target leakage (:mod:`..leakage`) before any model is tuned.
@@ -12,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from .. import paths, tracking
 from ..config import Params
 from ..data import features_and_target, file_hash, load_table
 from ..errors import StageError
+from ..groups import feature_groups, holdout, repeats
 from ..leakage import LeakageError, check_allowed_columns, check_leakage
 from ..outputs import write_json, write_parquet
 
@@ -49,13 +52,18 @@ def split_table(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a table into train and test with a ``row_id`` column (the row's position).
 
+    Rows with identical values in every column but the target (one feature vector) stay
+    together on one side (:func:`..groups.holdout`); a table without such repeats gets
+    scikit-learn's ``train_test_split``.
+
     Parameters
     ----------
     frame : DataFrame of shape (n_rows, n_columns)
     target : str
-        Target column, used for stratification.
+        Target column, used for stratification; every other column is a feature.
     test_size : float
-        Fraction of rows in the test split, in (0, 1).
+        Fraction of rows in the test split, in (0, 1); about that with repeated rows
+        (:func:`..groups.holdout`).
     seed : int
         Random seed of the shuffle.
     stratify : bool
@@ -70,16 +78,15 @@ def split_table(
     Raises
     ------
     StageError
-        If stratification is impossible (a class with fewer than two rows).
+        If stratification is impossible (a class with fewer than two rows), or the table
+        has too few distinct feature vectors to split.
     """
     row_ids = np.arange(len(frame))
+    groups = feature_groups(frame.drop(columns=[target]))
     try:
         # Split the row ids only: taking rows once, in order, is far cheaper on large tables.
-        train_ids, test_ids = train_test_split(
-            row_ids,
-            test_size=test_size,
-            random_state=seed,
-            stratify=frame[target] if stratify else None,
+        train_ids, test_ids = holdout(
+            groups, frame[target], test_size=test_size, seed=seed, stratify=stratify
         )
     except ValueError as exc:
         raise StageError(f"cannot split on target {target!r}: {exc}; see split.test_size") from exc
@@ -120,8 +127,9 @@ def run(params: Params) -> dict[str, Path]:
     written, every column of the training split is scored alone against the target
     (:func:`..leakage.check_leakage`); a column above ``leakage.max_single_column_score``
     and not in ``leakage.allowed_columns`` stops the stage (no split is written). The
-    split's metrics count the test rows and the test categories unseen in train, and give
-    the highest single-column score.
+    split's metrics count the test rows, the test categories unseen in train, the distinct
+    feature vectors (``feature_groups``) and the rows repeating one (``repeated_rows``),
+    and give the highest single-column score.
     """
     with tracking.stage_run("split", params):
         tracking.log_params(params.leakage.model_dump(), prefix="leakage.")
@@ -152,15 +160,17 @@ def run(params: Params) -> dict[str, Path]:
             raise
         _log_leakage(scores)
         unseen = unseen_categories(train, test, params.data.target)
+        grouping = repeats(feature_groups(frame.drop(columns=[params.data.target])))
         write_parquet(paths.TRAIN, train)
         write_parquet(paths.TEST, test)
         metrics = {
             "train_rows": len(train),
             "test_rows": len(test),
             "unseen_test_categories": unseen,
+            **grouping,
             "max_single_column_score": float(scores["score"].max()) if len(scores) else None,
         }
         write_json(paths.SPLIT_METRICS, metrics)
-        tracking.log_metrics({"train_rows": len(train), "test_rows": len(test)})
+        tracking.log_metrics({"train_rows": len(train), "test_rows": len(test), **grouping})
         tracking.log_metrics(unseen, prefix="unseen_test_categories/")
     return {"train": paths.TRAIN, "test": paths.TEST}
