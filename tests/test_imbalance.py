@@ -119,3 +119,13 @@ def test_accuracy_as_primary_metric_warns_naming_roc_auc_and_the_advice_works(ra
     assert "class balance" not in done.stdout and "warning:" not in done.stdout
     compare = json.loads((rare_project / "reports/compare/metrics.json").read_text())
     assert compare["champion"] != "dummy"
+    # The warning is also read where the decision is: the console and the reports of compare.
+    set_primary_metric(rare_project, "accuracy")
+    run_in(rare_project, "python", "-m", MODULE, "validate")
+    done = run_in(rare_project, "python", "-m", MODULE, "compare")
+    assert "Warning (validate" in done.stdout and "to roc_auc" in done.stdout
+    for report in ("reports/compare/comparison.md", "reports/model_card.md"):
+        assert "compare.primary_metric to roc_auc" in (rare_project / report).read_text()
+    table = (rare_project / "reports/compare/comparison.md").read_text()
+    header = next(line for line in table.splitlines() if line.startswith("| candidate"))
+    assert "threshold" in header

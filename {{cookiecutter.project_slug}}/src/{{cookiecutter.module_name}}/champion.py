@@ -438,13 +438,23 @@ def perfect_scores(values: Mapping[str, float], metric: str) -> list[str]:
     return [name for name, value in values.items() if np.isclose(value, best, rtol=0, atol=1e-9)]
 
 
-def leakage_warning(names: list[str], metric: str) -> str:
-    """The warning printed and written when :func:`perfect_scores` finds any model."""
+def leakage_warning(names: list[str], metric: str, allowed: list[str] | None = None) -> str:
+    """The warning printed and written when :func:`perfect_scores` finds any model.
+
+    ``allowed`` (``leakage.allowed_columns``) names the columns the user let through the
+    leakage check: the first suspects, named rather than asked for.
+    """
+    suspects = (
+        f"the columns in leakage.allowed_columns ({', '.join(allowed)}) are the first "
+        "suspects: keep them only if they will be known when the model is used"
+        if allowed
+        else "find that column and list it in data.drop_columns"
+    )
     return (
         f"Warning: perfect test {metric} ({PERFECT[metric]:g}) for {', '.join(names)}: "
         "likely target leakage. A model that never errs on held-out rows almost always "
         "sees the target through a feature (a copy of it, or a value computed from it); "
-        "find that column and list it in data.drop_columns"
+        f"{suspects}"
     )
 
 
@@ -460,7 +470,8 @@ def rule_statement(p: CompareParams, n_challengers: int) -> str:
     if p.primary_metric in TARGET_UNIT_METRICS:
         gain = (
             f"`compare.min_gain` = {p.min_gain} ({p.min_gain:.1%} of the compared model's "
-            f"`{p.primary_metric}` on the test split; the absolute value is stated per comparison)"
+            f"`{p.primary_metric}` on the test split; the absolute value is stated with each "
+            "challenger's verdict)"
         )
     else:
         gain = f"`compare.min_gain` = {p.min_gain} `{p.primary_metric}`"
@@ -474,8 +485,14 @@ def rule_statement(p: CompareParams, n_challengers: int) -> str:
         f"A challenger becomes champion only if it clears {gain} against every classical "
         f"model but the dummy floor: the lower bound of the two-sided {p.confidence:.0%} "
         f"interval of each gain{adjusted} must reach the threshold. That is a one-sided test "
-        f"at level {one_sided_level(level):.3g}, half the two-sided level. Each comparison "
-        f"states one of four verdicts; when the models are not significantly different, it "
-        f"states the smallest gain this test split could have detected with {POWER:.0%} "
-        "power."
+        f"at level {one_sided_level(level):.3g}, half the two-sided level. Each challenger's "
+        "comparison states one of four verdicts; when the models are not significantly "
+        f"different, it states the smallest gain this test split could have detected with "
+        f"{POWER:.0%} power. A gain is positive when the candidate is better than the model "
+        f"it is compared with{_sign_note(p.primary_metric)}; the other candidates' lines are "
+        "reported for reading, not for the decision."
     )
+
+
+def _sign_note(metric: str) -> str:
+    return f" (for `{metric}`, an error: a lower value)" if not GREATER_IS_BETTER[metric] else ""

@@ -99,7 +99,7 @@ def run(params: Params) -> dict[str, Path]:
         if deep and deep["status"] == "skipped":
             reason += f" (the deep stage was skipped: {deep['reason']})"
         table = comparison_table(candidates, frames, statistics, params, champion)
-        notices = _notices(table, champion, p.primary_metric)
+        notices = _notices(table, champion, p.primary_metric, task, params.leakage.allowed_columns)
         classes = classes_of(frames[reference.name]) if task == "binary" else []
         positive = positive_class(classes, params.data.positive_class) if classes else None
         note = positive_class_note(classes, params.data.positive_class) if classes else ""
@@ -128,23 +128,37 @@ def _read_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _notices(table: pd.DataFrame, champion: str, metric: str) -> list[str]:
+def _notices(
+    table: pd.DataFrame, champion: str, metric: str, task: str, allowed: list[str]
+) -> list[str]:
     """Warnings for the console, ``comparison.md``, the model card and the MLflow run.
 
-    A dummy champion (no model beats guessing) and perfect test scores (likely leakage).
+    A dummy champion (no model beats guessing), perfect test scores (likely leakage), and
+    the warnings of the validation result (a rare class under a label metric, repeated
+    rows...), so that they are read where the decision is.
     """
-    notices = []
+    validation = _read_json(paths.VALIDATION_RESULT).get("expectations", [])
+    notices = [
+        f"Warning (validate, {item['column']}): {item['detail']}"
+        for item in validation
+        if not item["success"] and item["severity"] == "warning"
+    ]
     if champion == "dummy":
+        blind = (
+            f", or {metric} cannot see it (accuracy or F1 with a rare class)"
+            if task != "regression"
+            else ""
+        )
         notices.append(
             f"Warning: the champion is the dummy floor: {NO_MODEL_BEATS_GUESSING} on "
-            f"{metric}. Either the features carry no signal about the target, or {metric} "
-            "cannot see it (accuracy or F1 with a rare class). The registry alias "
-            "`champion` is not moved to the dummy"
+            f"{metric}. The features carry no signal about the target that the models "
+            f"find{blind}. The registry alias `champion` is not set to the dummy (it stays "
+            "where it was, if anywhere)"
         )
     values = dict(zip(table["candidate"], table[metric], strict=True))
     perfect = perfect_scores({k: v for k, v in values.items() if k != "dummy"}, metric)
     if perfect:
-        notices.append(leakage_warning(perfect, metric))
+        notices.append(leakage_warning(perfect, metric, allowed))
     return notices
 
 
@@ -166,6 +180,9 @@ def comparison_table(
 ) -> pd.DataFrame:
     """One row per candidate: test metrics, gain over the reference and its interval.
 
+    Binary tasks add each candidate's decision ``threshold`` (0.5 unless its stage tuned
+    one): accuracy, F1 and balanced accuracy count labels at that probability.
+
     Returns
     -------
     DataFrame of shape (n_candidates, n_columns)
@@ -182,6 +199,8 @@ def comparison_table(
                 "candidate": c.name,
                 "stage": c.stage,
                 "role": _role(c, statistics),
+                # Labels (accuracy, F1, balanced accuracy) are at this probability.
+                **({"threshold": c.threshold or 0.5} if task == "binary" else {}),
                 f"cv_{metric}": c.cv_mean,
                 **evaluate(frames[c.name], task, params.data.positive_class),
                 "gain": s["gain"],
