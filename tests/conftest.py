@@ -69,6 +69,19 @@ def project_env(project: Path) -> dict[str, str]:
     }
 
 
+def bake_csv(cookies, csv: Path, target: str, task: str, **context) -> Path:
+    """Bake ``csv`` as the user's own table (git and DVC set up), predicting ``target``."""
+    return bake(
+        cookies,
+        task=task,
+        data_source="own_csv",
+        csv_path=str(csv),
+        target_column=target,
+        init_git_and_dvc=True,
+        **context,
+    )
+
+
 def run_in(project: Path, *command: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run a command in a baked project; fail the test with its output if ``check`` fails."""
     if command[0] == "python":

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import bake, run_in
+from conftest import bake_csv, run_in
 
 pytestmark = pytest.mark.pipeline
 
@@ -43,15 +43,7 @@ def bake_table(cookies, folder: Path, table: pd.DataFrame, task: str, **context)
     folder.mkdir(parents=True, exist_ok=True)
     csv = folder / "table.csv"
     table.to_csv(csv, index=False)
-    return bake(
-        cookies,
-        task=task,
-        data_source="own_csv",
-        csv_path=str(csv),
-        target_column="y",
-        init_git_and_dvc=True,
-        **context,
-    )
+    return bake_csv(cookies, csv, "y", task, **context)
 
 
 def edit(project: Path, **changes: object) -> None:

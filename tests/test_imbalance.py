@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import bake, run_in
+from conftest import bake_csv, run_in
 from sklearn.metrics import f1_score
 
 pytestmark = pytest.mark.pipeline
@@ -45,14 +45,7 @@ def rare_project(cookies_session, tmp_path_factory) -> Path:
     table = rare_positive_table()
     assert 0.03 < (table["label"] == "yes").mean() < 0.05
     table.to_csv(csv, index=False)
-    project = bake(
-        cookies_session,
-        task="binary",
-        data_source="own_csv",
-        csv_path=str(csv),
-        target_column="label",
-        init_git_and_dvc=True,
-    )
+    project = bake_csv(cookies_session, csv, "label", "binary")
     run_in(project, "dvc", "repro")
     return project
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import bake, run_in
+from conftest import bake_csv, run_in
 
 pytestmark = pytest.mark.pipeline
 
@@ -41,14 +41,7 @@ def leaky_regression_table(rows: int = 400, seed: int = 2024) -> pd.DataFrame:
 def bake_table(cookies, folder: Path, table: pd.DataFrame, target: str, task: str) -> Path:
     csv = folder / f"{target}.csv"
     table.to_csv(csv, index=False)
-    return bake(
-        cookies,
-        task=task,
-        data_source="own_csv",
-        csv_path=str(csv),
-        target_column=target,
-        init_git_and_dvc=True,
-    )
+    return bake_csv(cookies, csv, target, task)
 
 
 def set_params(project: Path, section: str, key: str, value: object) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import bake, run_in
+from conftest import bake_csv, run_in
 
 pytestmark = pytest.mark.pipeline
 
@@ -50,14 +50,7 @@ def survey(cookies_session, tmp_path_factory) -> tuple[Path, pd.DataFrame, str]:
     table = survey_table()
     csv = folder / "affair.csv"
     table.to_csv(csv, index=False)
-    project = bake(
-        cookies_session,
-        task="binary",
-        data_source="own_csv",
-        csv_path=str(csv),
-        target_column="affair",
-        init_git_and_dvc=True,
-    )
+    project = bake_csv(cookies_session, csv, "affair", "binary")
     done = run_in(project, "dvc", "repro")
     return project, table, done.stdout + done.stderr
 
