@@ -101,6 +101,23 @@ def bake(cookies, **context: object) -> Path:
     return Path(result.project_path)
 
 
+def holdout(project: Path) -> Path:
+    """Score by one holdout split whatever the table's size (``split.resample_below_rows: 0``).
+
+    For tests about something else than how small tables are evaluated: the nested
+    resampling of tables under 1,000 rows (the bundled ones too) costs several times the
+    holdout. Committed in a project with git, so its tree stays clean.
+    """
+    params = project / "params.yaml"
+    text = params.read_text()
+    assert "  resample_below_rows: 1000\n" in text
+    params.write_text(text.replace("  resample_below_rows: 1000\n", "  resample_below_rows: 0\n"))
+    if (project / ".git").exists():
+        identity = ("-c", "user.name=t", "-c", "user.email=t@t")
+        run_in(project, "git", *identity, "commit", "-qam", "Tests: evaluate by a holdout split")
+    return project
+
+
 def venv_on_top(folder: Path) -> Path:
     """A new virtual environment that sees this test venv's packages (a ``.pth`` file) and
     installs into its own prefix; nothing comes from the machine's base Python.

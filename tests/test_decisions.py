@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import bake_csv, run_in
+from conftest import bake_csv, holdout, run_in
 
 pytestmark = pytest.mark.pipeline
 
@@ -43,7 +43,7 @@ def bake_table(cookies, folder: Path, table: pd.DataFrame, task: str, **context)
     folder.mkdir(parents=True, exist_ok=True)
     csv = folder / "table.csv"
     table.to_csv(csv, index=False)
-    return bake_csv(cookies, csv, "y", task, **context)
+    return holdout(bake_csv(cookies, csv, "y", task, **context))
 
 
 def edit(project: Path, **changes: object) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import bake_csv, run_in
+from conftest import bake_csv, holdout, run_in
 
 pytestmark = pytest.mark.pipeline
 
@@ -41,7 +41,7 @@ def leaky_regression_table(rows: int = 400, seed: int = 2024) -> pd.DataFrame:
 def bake_table(cookies, folder: Path, table: pd.DataFrame, target: str, task: str) -> Path:
     csv = folder / f"{target}.csv"
     table.to_csv(csv, index=False)
-    return bake_csv(cookies, csv, target, task)
+    return holdout(bake_csv(cookies, csv, target, task))
 
 
 def set_params(project: Path, section: str, key: str, value: object) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import TEMPLATE, bake, project_env, run_in, venv_on_top
+from conftest import TEMPLATE, bake, holdout, project_env, run_in, venv_on_top
 
 GATE = [sys.executable, "-m", "tabular_baseline", "check"]
 WEAK_COLUMNS = {"mean fractal dimension", "texture error", "smoothness error", "symmetry error"}
@@ -35,7 +35,7 @@ def gate(project: Path, *args: str, env: dict[str, str] | None = None):
 
 @pytest.mark.pipeline
 def test_the_regression_gate_passes_a_rerun_and_fails_a_degraded_model(cookies, tmp_path):
-    project = bake(cookies)
+    project = holdout(bake(cookies))
     run_in(project, "dvc", "repro")
     commit(project, "Reproduce")
 
@@ -109,7 +109,7 @@ def test_pre_commit_passes_on_a_fresh_bake_and_keeps_large_files_out(cookies):
 @pytest.mark.pipeline
 def test_every_step_of_the_workflow_runs_locally_in_a_clone(cookies, tmp_path):
     """The workflow's shell steps, in order, as CI runs them on a pull request's checkout."""
-    project = bake(cookies, dvc_remote=str(tmp_path / "remote"))
+    project = holdout(bake(cookies, dvc_remote=str(tmp_path / "remote")))
     run_in(project, "dvc", "repro")
     commit(project, "Reproduce")
     run_in(project, "dvc", "push")

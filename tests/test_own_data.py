@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import bake, bake_csv, run_in
+from conftest import bake, bake_csv, holdout, run_in
 
 MODULE = "tabular_baseline"
 
@@ -72,14 +72,14 @@ def set_task(project: Path, task: str) -> None:
 def churn_project(cookies_session, tmp_path_factory) -> tuple[Path, str]:
     """The churn table baked with git and DVC, after one `dvc repro` with no hand edits."""
     csv = write_csv(tmp_path_factory.mktemp("own"), "churn.csv", churn_table())
-    project = bake_csv(cookies_session, csv, "churned", "binary")
+    project = holdout(bake_csv(cookies_session, csv, "churned", "binary"))
     done = run_in(project, "dvc", "repro")
     return project, done.stdout
 
 
 def test_drafting_writes_the_certain_fixes_into_params_yaml_keeping_its_comments(tmp_path, cookies):
     csv = write_csv(tmp_path, "churn.csv", churn_table())
-    project = bake_csv(cookies, csv, "churned", "binary")
+    project = holdout(bake_csv(cookies, csv, "churned", "binary"))
     text = (project / "params.yaml").read_text()
     data = yaml.safe_load(text)["data"]
     assert data["drop_columns"] == ["customer_id"]
@@ -129,7 +129,7 @@ def test_mlflow_records_the_positive_class_of_every_stage_run(churn_project):
 @pytest.mark.pipeline
 def test_a_null_positive_class_is_inferred_and_stated_at_run_time(cookies, tmp_path):
     csv = write_csv(tmp_path, "churn.csv", churn_table())
-    project = bake_csv(cookies, csv, "churned", "binary")
+    project = holdout(bake_csv(cookies, csv, "churned", "binary"))
     path = project / "params.yaml"
     path.write_text(path.read_text().replace('positive_class: "yes"', "positive_class: null"))
     assert yaml.safe_load(path.read_text())["data"]["positive_class"] is None

@@ -58,9 +58,18 @@ def test_repro_runs_every_stage_and_meets_the_metric_floors(reproduced):
         assert champion["rmse"] < 0.85 * scores["dummy"]["rmse"]
         assert scores["dummy"]["r2"] <= 0.0
     assert (project / f"models/baseline/{metrics['champion']}.joblib").is_file()
-    table = pd.read_parquet(project / "data/split/test.parquet")
-    predictions = pd.read_parquet(project / f"candidates/baseline/{metrics['champion']}.parquet")
-    assert predictions["row_id"].tolist() == table["row_id"].tolist()
+    # The bundled tables have under 1,000 rows: no test split, every row scored out of fold
+    # on 2 x 5 folds, the same folds for every candidate.
+    plan = json.loads((project / "data/split/evaluation.json").read_text())
+    assert (plan["method"], plan["folds"], plan["repeats"]) == ("resampled", 5, 2)
+    assert not (project / "data/split/test.parquet").exists()
+    folds = pd.read_parquet(project / "data/split/folds.parquet")
+    rows = len(pd.read_parquet(project / "data/split/train.parquet"))
+    assert len(folds) == 2 * rows and folds.groupby("repeat")["row_id"].nunique().eq(rows).all()
+    for name in ("dummy", "linear", "hgb"):
+        predictions = pd.read_parquet(project / f"candidates/baseline/{name}.parquet")
+        assert predictions[["row_id", "fold"]].equals(folds[["row_id", "fold"]])
+    assert "cross-validation over all" in output and "test rows" not in output
 
 
 def test_mlflow_has_one_finished_run_per_stage_with_the_comparison(reproduced):
@@ -98,10 +107,10 @@ def test_mlflow_has_one_finished_run_per_stage_with_the_comparison(reproduced):
         "candidate.hgb.run_id",
     } <= set(tags)
     primary = "rmse" if task == "regression" else "roc_auc"
-    assert {f"{m}/test_{primary}" for m in ("dummy", "linear", "hgb")} <= metrics
+    assert {f"{m}/out_of_fold_{primary}" for m in ("dummy", "linear", "hgb")} <= metrics
     assert children == 3
     assert {"stage", "git_commit", "data_hash", "params_hash"} <= baseline_tags
-    assert {"split.seed", "split.test_size", "data.path"} <= params
+    assert {"split.seed", "split.resample_below_rows", "evaluation", "data.path"} <= params
     assert len(list((project / "mlruns").rglob("MLmodel"))) == 3
 
 

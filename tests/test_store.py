@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import bake, project_env, run_in
+from conftest import bake, holdout, project_env, run_in
 
 GIT = ("git", "-c", "user.name=Test", "-c", "user.email=test@example.com")
 
@@ -47,7 +47,7 @@ def test_gitignore_covers_every_cached_out_from_the_start(cookies, deep):
 
 @pytest.mark.pipeline
 def test_stages_run_by_hand_and_committed_leave_dvc_repro_working(cookies):
-    project = bake(cookies)
+    project = holdout(bake(cookies))
     module = next(project.glob("src/*/__main__.py")).parent.name
     outs = cached_outs(project)
     for stage in ("validate", "split", "baseline", "compare"):
@@ -62,7 +62,7 @@ def test_stages_run_by_hand_and_committed_leave_dvc_repro_working(cookies):
 
 @pytest.fixture(scope="module")
 def reproduced(cookies_session) -> Path:
-    project = bake(cookies_session, project_name="Store demo")
+    project = holdout(bake(cookies_session, project_name="Store demo"))
     run_in(project, "dvc", "repro")
     return project
 

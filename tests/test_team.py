@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import bake, project_env, run_in
+from conftest import bake, holdout, project_env, run_in
 
 pytestmark = pytest.mark.pipeline
 
@@ -72,7 +72,7 @@ def test_a_project_pointed_at_a_tracking_server_logs_runs_artifacts_and_the_cham
     cookies, mlflow_server
 ):
     url, home = mlflow_server
-    project = bake(cookies, mlflow_tracking_uri=url)
+    project = holdout(bake(cookies, mlflow_tracking_uri=url))
     run_in(project, "dvc", "repro")
     assert not (project / "mlflow.db").exists() and not (project / "mlruns").exists()
 
@@ -103,7 +103,7 @@ def test_a_project_pointed_at_a_tracking_server_logs_runs_artifacts_and_the_cham
 
 def test_moving_a_project_to_a_server_logs_there_and_never_breaks_compare(cookies, mlflow_server):
     url, _home = mlflow_server
-    project = bake(cookies, project_name="Moving store")
+    project = holdout(bake(cookies, project_name="Moving store"))
     run_in(project, "dvc", "repro")
     params = project / "params.yaml"
 
@@ -188,7 +188,7 @@ def test_a_tracking_uri_without_a_usable_scheme_fails_with_the_rule(cookies, uri
 
 def test_a_colleague_clones_pulls_and_reproduces_nothing_with_identical_metrics(cookies, tmp_path):
     remote = tmp_path / "dvc-remote"
-    project = bake(cookies, dvc_remote=str(remote))
+    project = holdout(bake(cookies, dvc_remote=str(remote)))
     run_in(project, "dvc", "repro")
     run_in(project, "git", "add", "-A")
     run_in(project, "git", "commit", "-q", "-m", "Reproduce the pipeline")

@@ -129,3 +129,18 @@ def test_a_challenger_whose_lower_bound_clears_min_gain_becomes_champion(project
     )
     assert champion == "mlp"
     assert "one-sided tests at level 0.025" in reason
+
+
+def test_corrected_resampled_t_widens_the_naive_t_interval_by_the_overlap_term():
+    from scipy import stats
+
+    from {{ cookiecutter.module_name }}.stats import corrected_resampled_t, effective_folds
+
+    values = RNG.normal(0.02, 0.03, 10)
+    corrected = corrected_resampled_t(values, 0.25, 0.95)
+    naive = stats.t.interval(0.95, 9, loc=values.mean(), scale=stats.sem(values))
+    ratio = (corrected.upper - corrected.lower) / (naive[1] - naive[0])
+    # Nadeau & Bengio (2003): variance (1/J + n2/n1) s^2 instead of s^2 / J.
+    assert ratio == pytest.approx(np.sqrt((1 / 10 + 0.25) / (1 / 10)))
+    assert corrected.gain == pytest.approx(values.mean())
+    assert effective_folds(10, 0.25) == pytest.approx(1 / 0.35)

@@ -16,12 +16,17 @@ cannot tell the models apart, the reason states the smallest gain it could have 
 Thresholds are scale-free: for metrics in the target's units (``rmse``, ``mae``),
 ``compare.min_gain`` and ``check.max_loss`` are fractions of the compared model's value.
 The regression gate (``check``) uses the same statistics.
+
+Out-of-fold predictions of small tables (:mod:`.evaluation`) are compared fold by fold
+instead: the per-fold differences of the primary metric on the same folds, with the
+corrected resampled t interval (:func:`.stats.corrected_resampled_t`, Nadeau & Bengio 2003;
+Bouckaert & Frank 2004), which accounts for the overlap of the training sets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +34,7 @@ import pandas as pd
 
 from .candidates import Candidate
 from .config import CompareParams
+from .evaluation import FOLD, held_out_ratio, is_resampled
 from .metrics import GREATER_IS_BETTER, PROBA_PREFIX, positive_class, proba_columns
 from .stats import (
     BETTER,
@@ -40,6 +46,7 @@ from .stats import (
     Interval,
     Prepared,
     bootstrap_interval,
+    corrected_resampled_t,
     delong,
     detectable_gain,
     mcnemar,
@@ -61,6 +68,17 @@ PERFECT = {
     "log_loss": 0.0,
     "rmse": 0.0,
     "mae": 0.0,
+}
+
+#: The values each metric can take (a t interval's bounds may fall outside).
+RANGE = {
+    "roc_auc": (0.0, 1.0),
+    "accuracy": (0.0, 1.0),
+    "f1": (0.0, 1.0),
+    "r2": (-np.inf, 1.0),
+    "log_loss": (0.0, np.inf),
+    "rmse": (0.0, np.inf),
+    "mae": (0.0, np.inf),
 }
 
 #: What the reports say when the dummy floor is champion.
@@ -131,6 +149,48 @@ def describe_threshold(setting: float, metric: str, value: float, whose: str) ->
     return absolute
 
 
+def fold_values(
+    predictions: pd.DataFrame, metric: str, task: str, positive: str | None
+) -> np.ndarray:
+    """One candidate's ``metric`` on each fold of its out-of-fold predictions.
+
+    Each fold is a 0/1 weight vector over the rows, so the weighted metrics of
+    :func:`.stats.weighted_metric` (equal to :func:`.metrics.evaluate` on the fold's rows)
+    score every fold in one pass.
+
+    Returns
+    -------
+    ndarray of shape (n_folds,)
+        In fold order.
+    """
+    prepared, pos, _ = _prepare_with_strata(predictions, task, positive)
+    fold = predictions[FOLD].to_numpy()
+    weights = (np.unique(fold)[:, None] == fold[None, :]).astype(np.float32)
+    return np.asarray(weighted_metric(metric, task, pos)(prepared)(weights), dtype=float)
+
+
+def resampled_gain(
+    reference: pd.DataFrame,
+    candidate: pd.DataFrame,
+    metric: str,
+    task: str,
+    positive: str | None,
+    confidence: float,
+) -> Interval:
+    """The corrected resampled t interval of a candidate's gain over the reference.
+
+    Both tables are out-of-fold predictions on the same folds; the gain of each fold is
+    ``candidate - reference`` (``reference - candidate`` for losses), so positive favours
+    the candidate (:func:`.stats.corrected_resampled_t`).
+    """
+    direction = 1.0 if GREATER_IS_BETTER[metric] else -1.0
+    diffs = direction * (
+        fold_values(candidate, metric, task, positive)
+        - fold_values(reference, metric, task, positive)
+    )
+    return corrected_resampled_t(diffs, held_out_ratio(reference), confidence)
+
+
 def paired_statistics(
     reference: pd.DataFrame,
     others: dict[str, pd.DataFrame],
@@ -149,10 +209,29 @@ def paired_statistics(
     dict of candidate name to statistics
         ``gain``, ``lower``, ``upper``, ``confidence``, ``challenger`` and, for
         classification, ``mcnemar_p`` (with the disagreement counts) and, for binary
-        tasks, the DeLong interval of the ROC AUC difference.
+        tasks, the DeLong interval of the ROC AUC difference. Out-of-fold predictions get
+        the corrected resampled t interval (:func:`resampled_gain`) and neither McNemar
+        nor DeLong, which assume independent test rows.
     """
-    ref, pos, strata = _prepare_with_strata(reference, task, positive)
     adjusted = 1 - (1 - p.confidence) / max(1, len(challengers))
+    if is_resampled(reference):
+        return {
+            name: {
+                **asdict(
+                    resampled_gain(
+                        reference,
+                        frame,
+                        p.primary_metric,
+                        task,
+                        positive,
+                        adjusted if name in challengers else p.confidence,
+                    )
+                ),
+                "challenger": name in challengers,
+            }
+            for name, frame in others.items()
+        }
+    ref, pos, strata = _prepare_with_strata(reference, task, positive)
     prepared = {name: prepare(predictions, task) for name, predictions in others.items()}
     intervals = paired_bootstrap(
         ref,
@@ -202,7 +281,20 @@ def _prepare_with_strata(
 def champion_interval(
     predictions: pd.DataFrame, task: str, p: CompareParams, positive: str | None
 ) -> Interval:
-    """The champion's primary metric on the test split with its bootstrap interval."""
+    """The champion's primary metric on the test split with its bootstrap interval.
+
+    Out-of-fold predictions: the mean over folds with the corrected resampled t interval,
+    its bounds kept within the values the metric can take (:data:`RANGE`).
+    """
+    if is_resampled(predictions):
+        values = fold_values(predictions, p.primary_metric, task, positive)
+        interval = corrected_resampled_t(values, held_out_ratio(predictions), p.confidence)
+        low, high = RANGE[p.primary_metric]
+        return replace(
+            interval,
+            lower=float(np.clip(interval.lower, low, high)),
+            upper=float(np.clip(interval.upper, low, high)),
+        )
     prepared, pos, strata = _prepare_with_strata(predictions, task, positive)
     return bootstrap_interval(
         prepared,
@@ -232,8 +324,10 @@ class Comparison:
     verdict : str
         One of :data:`.stats.VERDICTS`.
     detectable : float
-        Smallest gain this test split detects with probability :data:`.stats.POWER`
+        Smallest gain this evaluation detects with probability :data:`.stats.POWER`
         (:func:`.stats.detectable_gain`), in the metric's units.
+    basis : str
+        What was compared on: ``test split`` or ``cross-validation`` (out of fold).
     """
 
     challenger: str
@@ -243,6 +337,7 @@ class Comparison:
     threshold: float
     verdict: str
     detectable: float
+    basis: str = "test split"
 
     def describe(self, metric: str, min_gain: float) -> str:
         """One sentence: verdict, gain (absolute and relative), interval, threshold."""
@@ -261,7 +356,7 @@ class Comparison:
         )
         if self.verdict == NO_DIFFERENCE:
             text += (
-                f"; this test split detects, with {POWER:.0%} power, only gains of "
+                f"; this {self.basis} detects, with {POWER:.0%} power, only gains of "
                 f"{self.detectable:+.4f} {metric}{relative(self.detectable)} or more"
             )
         return text
@@ -274,6 +369,7 @@ class Comparison:
             "threshold": self.threshold,
             "verdict": self.verdict,
             "detectable_gain": self.detectable,
+            "basis": self.basis,
         }
 
 
@@ -308,19 +404,29 @@ def compare_challengers(
     level = 1 - (1 - p.confidence) / max(1, len(challengers))
     found: dict[str, list[Comparison]] = {name: [] for name in challengers}
     for opponent in opponents if challengers else []:
-        ref, pos, strata = _prepare_with_strata(frames[opponent], task, positive)
-        metric = weighted_metric(p.primary_metric, task, pos)
-        value = float(metric(ref)(np.ones((1, len(strata)), dtype=np.float32))[0])
-        intervals = paired_bootstrap(
-            ref,
-            {name: prepare(frames[name], task) for name in challengers},
-            metric,
-            strata,
-            greater_is_better=GREATER_IS_BETTER[p.primary_metric],
-            n_resamples=p.bootstrap_resamples,
-            confidence=dict.fromkeys(challengers, level),
-            seed=p.seed,
-        )
+        resampled = is_resampled(frames[opponent])
+        if resampled:
+            value = float(fold_values(frames[opponent], p.primary_metric, task, positive).mean())
+            intervals = {
+                name: resampled_gain(
+                    frames[opponent], frames[name], p.primary_metric, task, positive, level
+                )
+                for name in challengers
+            }
+        else:
+            ref, pos, strata = _prepare_with_strata(frames[opponent], task, positive)
+            metric = weighted_metric(p.primary_metric, task, pos)
+            value = float(metric(ref)(np.ones((1, len(strata)), dtype=np.float32))[0])
+            intervals = paired_bootstrap(
+                ref,
+                {name: prepare(frames[name], task) for name in challengers},
+                metric,
+                strata,
+                greater_is_better=GREATER_IS_BETTER[p.primary_metric],
+                n_resamples=p.bootstrap_resamples,
+                confidence=dict.fromkeys(challengers, level),
+                seed=p.seed,
+            )
         needed = threshold(p.min_gain, p.primary_metric, value)
         for name, interval in intervals.items():
             found[name].append(
@@ -332,6 +438,7 @@ def compare_challengers(
                     threshold=needed,
                     verdict=verdict(interval, needed),
                     detectable=detectable_gain(interval.se, level),
+                    basis="cross-validation" if resampled else "test split",
                 )
             )
     return found
@@ -487,7 +594,7 @@ def rule_statement(p: CompareParams, n_challengers: int) -> str:
         f"interval of each gain{adjusted} must reach the threshold. That is a one-sided test "
         f"at level {one_sided_level(level):.3g}, half the two-sided level. Each challenger's "
         "comparison states one of four verdicts; when the models are not significantly "
-        f"different, it states the smallest gain this test split could have detected with "
+        f"different, it states the smallest gain this evaluation could have detected with "
         f"{POWER:.0%} power. A gain is positive when the candidate is better than the model "
         f"it is compared with{_sign_note(p.primary_metric)}; the other candidates' lines are "
         "reported for reading, not for the decision."

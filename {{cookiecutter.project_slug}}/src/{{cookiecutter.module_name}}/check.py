@@ -31,7 +31,8 @@ from .candidates import predict_test, read_candidates
 from .config import Params
 from .data import features_and_target
 from .errors import StageError
-from .metrics import PROBA_PREFIX, evaluate, positive_class, proba_columns, sign
+from .evaluation import read_plan, score
+from .metrics import PROBA_PREFIX, positive_class, proba_columns, sign
 
 
 class RegressionError(StageError):
@@ -105,9 +106,20 @@ def reference_from_registry(params: Params, classes: list[str] | None) -> pd.Dat
     Raises
     ------
     StageError
-        If the tracking store has no model with that alias.
+        If the tracking store has no model with that alias, or the project has no test
+        split (a small table scored out of fold: the registered model was fitted on every
+        row, so no row is left to score it on).
     """
     import mlflow
+
+    plan = read_plan()
+    if plan.resampled:
+        raise StageError(
+            f"--against champion needs a test split, and this project has none ({plan.reason}): "
+            "the registered model was fitted on every row. Compare against a git revision "
+            "instead (check.reference, or --against main), whose out-of-fold predictions use "
+            "the same folds"
+        )
     from mlflow.exceptions import MlflowException
 
     mlflow.set_tracking_uri(tracking.tracking_uri(params))
@@ -202,7 +214,7 @@ def run(params: Params, against: str | None = None) -> None:
     positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
     if reference == "champion":
         theirs: pd.DataFrame | None = reference_from_registry(params, classes)
-        before = evaluate(theirs, task, positive)[metric]
+        before = score(theirs, task, positive)[metric]
     else:
         committed = reference_from_git(reference, champion, metric)
         if committed is None:
@@ -210,7 +222,7 @@ def run(params: Params, against: str | None = None) -> None:
             return
         before, theirs = committed
     stats = None
-    if theirs is not None and theirs[paths.ROW_ID].tolist() == ours[paths.ROW_ID].tolist():
+    if theirs is not None and _same_rows(theirs, ours):
         stats = paired_statistics(
             theirs, {"current": ours}, set(), task, params.compare, params.data.positive_class
         )["current"]
@@ -219,6 +231,14 @@ def run(params: Params, against: str | None = None) -> None:
     _report(report)
     if text.startswith("regression"):
         raise RegressionError(text)
+
+
+def _same_rows(theirs: pd.DataFrame, ours: pd.DataFrame) -> bool:
+    """Whether two prediction tables hold the same rows (and folds, out of fold) in order."""
+    columns = [c for c in (paths.ROW_ID, "fold") if c in ours.columns]
+    if any(c not in theirs.columns for c in columns) or len(theirs) != len(ours):
+        return False
+    return bool((theirs[columns].to_numpy() == ours[columns].to_numpy()).all())
 
 
 def _report(markdown: str) -> None:

@@ -57,10 +57,18 @@ class ValidateParams(_Section):
 
 
 class SplitParams(_Section):
-    """One seeded holdout split, stratified on the target for classification."""
+    """How models are scored (:mod:`.evaluation`).
+
+    Tables of at least ``resample_below_rows`` rows: one seeded holdout split of
+    ``test_size``, stratified on the target for classification. Smaller tables:
+    ``resample_repeats`` x ``resample_folds``-fold cross-validation over all rows.
+    """
 
     test_size: float = Field(gt=0, lt=1)
     seed: int
+    resample_below_rows: int = Field(default=1000, ge=0)
+    resample_folds: int = Field(default=5, ge=2)
+    resample_repeats: int = Field(default=2, ge=1)
 
 
 class LeakageParams(_Section):
@@ -150,6 +158,9 @@ class CompareParams(_Section):
     confidence: float = Field(gt=0.5, lt=1)
     seed: int
     register_champion: bool
+    #: Classification: fewer rows of the rarest class than this in the evaluation rows
+    #: (test split, or all rows when resampled) is said out loud as a weak basis.
+    min_minority_rows: int = Field(default=10, ge=0)
 
 
 class CheckParams(_Section):

@@ -139,13 +139,15 @@ def _first_undecodable(path: Path, encoding: str) -> int:
     return -1
 
 
-def read_splits() -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_splits() -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Read the train and test splits written by the ``split`` stage.
 
     Returns
     -------
     train : DataFrame of shape (n_train, n_columns + 1)
-    test : DataFrame of shape (n_test, n_columns + 1)
+    test : DataFrame of shape (n_test, n_columns + 1), or None
+        None when the table is scored by resampling (:mod:`.evaluation`): no test split,
+        ``train`` holds every row.
 
     Raises
     ------
@@ -153,7 +155,7 @@ def read_splits() -> tuple[pd.DataFrame, pd.DataFrame]:
         If a split is missing (the ``split`` stage has not run).
     """
     try:
-        return pd.read_parquet(TRAIN), pd.read_parquet(TEST)
+        return pd.read_parquet(TRAIN), pd.read_parquet(TEST) if TEST.exists() else None
     except FileNotFoundError as exc:
         raise StageError(
             f"{exc.filename} not found: run the split stage first (dvc repro)"

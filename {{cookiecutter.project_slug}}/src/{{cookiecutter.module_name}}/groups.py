@@ -160,3 +160,46 @@ def group_folds(
     grouped = StratifiedGroupKFold if classification else GroupKFold
     splitter = grouped(n_splits, shuffle=True, random_state=seed)
     return list(splitter.split(positions, y, groups))
+
+
+def repeated_group_folds(
+    groups: np.ndarray,
+    y: pd.Series | np.ndarray,
+    *,
+    classification: bool,
+    n_splits: int,
+    n_repeats: int,
+    seed: int,
+) -> list[Fold]:
+    """Repeated k-fold cross-validation that keeps every group in one fold of each repeat.
+
+    Repeat ``r`` is :func:`group_folds` with seed ``seed + r``: stratified by class, grouped
+    by feature vector (scikit-learn's ``RepeatedStratifiedKFold`` when no row repeats
+    another, up to the seeds).
+
+    Parameters
+    ----------
+    groups : ndarray of shape (n_rows,)
+    y : Series or ndarray of shape (n_rows,)
+    classification : bool
+    n_splits, n_repeats : int
+    seed : int
+
+    Returns
+    -------
+    list of (train, test) pairs of ndarray
+        ``n_repeats * n_splits`` pairs, repeat by repeat; each repeat's test parts cover
+        every row once.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer groups than ``n_splits`` (scikit-learn's message).
+    """
+    return [
+        fold
+        for repeat in range(n_repeats)
+        for fold in group_folds(
+            groups, y, classification=classification, n_splits=n_splits, seed=seed + repeat
+        )
+    ]

@@ -10,6 +10,7 @@ import pandas as pd
 from . import paths
 from .champion import rule_statement
 from .config import Params
+from .evaluation import Plan
 from .stats import NO_DIFFERENCE
 
 
@@ -22,6 +23,9 @@ def render_model_card(
     deep: dict[str, Any] | None,
     positive: str = "",
     notices: list[str] | None = None,
+    plan: Plan | None = None,
+    basis: str = "",
+    size: str = "",
 ) -> str:
     """Render ``reports/model_card.md``.
 
@@ -43,8 +47,15 @@ def render_model_card(
         (:func:`.metrics.positive_class_note`), stated beside the target.
     notices : list of str, optional
         Warnings (a dummy champion: no model beats guessing; a perfect test score: likely
-        leakage), shown under the title and again beside the champion.
+        leakage; degenerate results), shown under the title and again beside the champion.
+    plan : Plan, optional
+        The evaluation (:mod:`.evaluation`): holdout or out of fold.
+    basis : str, default=""
+        The rows behind every claim (:func:`.degenerate.evaluation_basis`), stated in the
+        Evaluation section; ``size`` its short form (:func:`.degenerate.evaluation_size`),
+        with every comparison.
     """
+    resampled = plan is not None and plan.resampled
     p = params.compare
     validation = json.loads(paths.VALIDATION_RESULT.read_text(encoding="utf-8"))
     if params.deep is None:
@@ -54,11 +65,12 @@ def render_model_card(
     else:
         gate = f"Deep stage **{deep['status']}**: {deep['reason']}."
     comparisons = []
+    on = f"; {size}" if size else ""
     for name, s in statistics.items():
         line = (
             f"- **{name}** ({'challenger' if s['challenger'] else 'reported only'}): gain "
             f"{s['gain']:+.4f} {p.primary_metric}, {s['confidence']:.1%} CI "
-            f"[{s['lower']:+.4f}, {s['upper']:+.4f}]"
+            f"[{s['lower']:+.4f}, {s['upper']:+.4f}]{on}"
         )
         if "mcnemar_p" in s:
             line += (
@@ -84,6 +96,34 @@ def render_model_card(
             )
     passed = validation.get("success")
     strata = " within each class" if params.data.task != "regression" else ""
+    if resampled:
+        assert plan is not None
+        method = (
+            f"Corrected resampled t interval (Nadeau & Bengio 2003; Bouckaert & Frank 2004) of "
+            f"the per-fold gain in `{p.primary_metric}` over the reference, on the same "
+            f"{plan.repeats} x {plan.folds} folds"
+        )
+        split = (
+            f"- No test split: {plan.reason}. Every model is scored by {plan.describe()}; the "
+            "saved models are refit on all rows."
+        )
+    else:
+        method = (
+            f"Paired bootstrap of the gain in `{p.primary_metric}` over the reference on the "
+            f"same test rows ({p.bootstrap_resamples} resamples{strata}, seed {p.seed})"
+        )
+        split = (
+            f"- Holdout split: test fraction {params.split.test_size}, seed {params.split.seed}; "
+            "every model is scored on the same test rows."
+        )
+    evaluation = f"\n## Evaluation\nEvery claim below rests on {basis}.\n" if basis else ""
+    small = (
+        f"\n**Small sample ({plan.rows} rows).** With this few rows, differences of a few "
+        "points between models are within the noise of the evaluation; the intervals say "
+        "how far. Treat the champion as a hypothesis to confirm on new data.\n"
+        if plan is not None and plan.rows < params.split.resample_below_rows
+        else ""
+    )
     challengers = sum(s["challenger"] for s in statistics.values())
     warnings = "".join(f"> **{notice}.**\n\n" for notice in notices or [])
     dropped = ", ".join(f"`{c}`" for c in params.data.drop_columns) or "none"
@@ -98,12 +138,11 @@ def render_model_card(
   {validation.get("failed_critical", "?")} critical and {validation.get("failed_warning", "?")}
   warning failures). Report: `{paths.VALIDATION_REPORT}`.
 - Columns the models never see (`data.drop_columns`): {dropped}.
-- Holdout split: test fraction {params.split.test_size}, seed {params.split.seed}; every model is
-  scored on the same test rows.
-
-## Candidates (test split)
+{split}
+{evaluation}{small}
+## Candidates ({"out of fold: means over folds" if resampled else "test split"})
 The champion first, then the reference (the baseline chosen on cross-validation), then the
-others by test `{p.primary_metric}`.
+others by `{p.primary_metric}`.
 
 {table.to_markdown(index=False, floatfmt=".4f")}
 
@@ -111,8 +150,7 @@ others by test `{p.primary_metric}`.
 {gate}
 
 ## Comparison
-Paired bootstrap of the gain in `{p.primary_metric}` over the reference on the same test rows
-({p.bootstrap_resamples} resamples{strata}, seed {p.seed}). {rule_statement(p, challengers)}
+{method}. {rule_statement(p, challengers)}
 
 {chr(10).join(comparisons) or "- No other candidate."}
 

@@ -9,6 +9,9 @@ VALIDATION_REPORT = VALIDATION_DIR / "report.html"
 SPLIT_DIR = Path("data/split")
 TRAIN = SPLIT_DIR / "train.parquet"
 TEST = SPLIT_DIR / "test.parquet"
+#: Small tables (no test split): the out-of-fold rows of each fold, and the chosen method.
+FOLDS = SPLIT_DIR / "folds.parquet"
+EVALUATION = SPLIT_DIR / "evaluation.json"
 SPLIT_METRICS = Path("reports/split/metrics.json")
 
 CANDIDATES_DIR = Path("candidates")

@@ -80,8 +80,12 @@ def write_plots(
     selected: str,
     task: str,
     positive: str | None = None,
+    rows: str = "test split",
 ) -> list[Path]:
     """Write every plot of the baseline stage under ``directory``.
+
+    ``rows`` names the predictions in the titles: ``test split``, or ``out of fold`` for
+    small tables (every row's out-of-fold predictions of every repeat, pooled).
 
     Classification: ``roc_<model>.csv`` per model, ``confusion.csv`` (selected model) and
     ``roc.png``, ``confusion.png``; binary also ``pr_<model>.csv`` per model and ``pr.png``
@@ -112,7 +116,7 @@ def write_plots(
         display = PredictionErrorDisplay.from_predictions(
             chosen["y_true"], chosen["y_pred"], kind="actual_vs_predicted"
         )
-        display.ax_.set_title(f"{selected}: predicted vs actual (test split)")
+        display.ax_.set_title(f"{selected}: predicted vs actual ({rows})")
         written.append(_save(display.figure_, directory / "predicted_vs_actual.png"))
         plt.close("all")
         return written
@@ -121,9 +125,10 @@ def write_plots(
         points = roc_points(frame, positive)
         written.append(write_csv(directory / f"roc_{name}.csv", points))
         axis.plot(points["fpr"], points["tpr"], label=name)
-    title = "ROC (test split)"
+    title = f"ROC ({rows})"
     if task == "binary":
-        title = f"ROC of the positive class {positive_class(classes_of(chosen), positive)!r} (test)"
+        pos = positive_class(classes_of(chosen), positive)
+        title = f"ROC of the positive class {pos!r} ({rows})"
     axis.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
     axis.legend()
     written.append(_save(figure, directory / "roc.png"))
@@ -142,12 +147,12 @@ def write_plots(
                 ax=axis,
                 plot_chance_level=index == 0,
             )
-        axis.set_title(f"Precision-recall of the positive class {pos!r} (test split)")
+        axis.set_title(f"Precision-recall of the positive class {pos!r} ({rows})")
         written.append(_save(figure, directory / "pr.png"))
     pairs = chosen[["y_true", "y_pred"]].astype(str).set_axis(["actual", "predicted"], axis=1)
     written.append(write_csv(directory / "confusion.csv", pairs))
     display = ConfusionMatrixDisplay.from_predictions(pairs["actual"], pairs["predicted"])
-    display.ax_.set_title(f"{selected}: confusion matrix (test split)")
+    display.ax_.set_title(f"{selected}: confusion matrix ({rows})")
     written.append(_save(display.figure_, directory / "confusion.png"))
     plt.close("all")
     return written

@@ -1,4 +1,4 @@
-"""Stage ``baseline``: the mandatory classical models, tuned on train, scored on test.
+"""Stage ``baseline``: the mandatory classical models, tuned on train, scored held out.
 
 Three models: a dummy floor (which ignores the features), a regularised linear model (the
 glass box) and histogram gradient-boosted trees; the last two share one preprocessing
@@ -15,16 +15,23 @@ baseline's labels are the positive class from a probability threshold tuned on
 cross-validated training predictions
 (``baseline.threshold_metric``, scikit-learn's ``TunedThresholdClassifierCV``); the other
 models keep 0.5 (:func:`_thresholded` says why).
+
+Small tables have no test split (:mod:`..evaluation`): the training split is every row,
+each model's whole tuning (and threshold) runs again inside every training fold of the
+split stage's repeated cross-validation (:func:`refit_on_fold`), and its out-of-fold
+predictions are its candidate predictions; the saved model is the one tuned on all rows.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -38,9 +45,10 @@ from ..candidates import Candidate, predict_test, write_candidate
 from ..config import BaselineParams, Params
 from ..data import features_and_target, read_splits
 from ..errors import StageError
+from ..evaluation import out_of_fold, read_plan, score
 from ..features import build_preprocessor
 from ..groups import Fold, feature_groups, group_folds
-from ..metrics import cv_scorer, evaluate, positive_class, positive_class_note, sign
+from ..metrics import cv_scorer, positive_class, positive_class_note, sign
 from ..outputs import clear, write_csv, write_json
 from ..plots import write_plots
 from ..targets import show
@@ -322,6 +330,49 @@ def fit_baseline(
     return searches
 
 
+def refit_on_fold(
+    search: GridSearchCV,
+    X: pd.DataFrame,
+    y: pd.Series,
+    *,
+    task: str,
+    params: BaselineParams,
+    positive: str | None,
+    tune: bool,
+) -> Any:
+    """Run one model's whole tuning on a training fold: the nested step of resampling.
+
+    Parameters
+    ----------
+    search : GridSearchCV
+        The model's search as :func:`build_searches` made it (cloned, not refitted).
+    X : DataFrame of shape (n_fold_train, n_features)
+    y : Series of shape (n_fold_train,)
+    task : str
+    params : BaselineParams
+        Inner folds (``cv_folds``, grouped as :func:`make_folds`) and threshold metric.
+    positive : str or None
+    tune : bool
+        Tune the decision threshold inside the fold too (the model whose saved version
+        has a tuned threshold).
+
+    Returns
+    -------
+    estimator
+        The best pipeline refitted on ``X`` (inside a threshold tuner when ``tune``).
+    """
+    folds = make_folds(X, y, task, params)
+    fitted = clone(search).set_params(cv=folds, n_jobs=1)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        fitted.fit(X, y)
+    if not tune:
+        return fitted.best_estimator_
+    assert positive is not None and params.threshold_metric is not None
+    return tune_threshold(
+        fitted.best_estimator_, X, y, positive=positive, metric=params.threshold_metric, folds=folds
+    )
+
+
 def run(params: Params) -> dict[str, Path]:
     """Tune, select and score the baseline models; write models, candidates, metrics, plots.
 
@@ -329,8 +380,9 @@ def run(params: Params) -> dict[str, Path]:
     """
     task, metric, target = params.data.task, params.compare.primary_metric, params.data.target
     train, test = read_splits()
+    plan = read_plan()
     X_train, y_train = features_and_target(train, target, task)
-    X_test, y_test = features_and_target(test, target, task)
+    scope = "out_of_fold" if plan.resampled else "test"
     with tracking.stage_run("baseline", params):
         check_target(y_train, task, target, params.baseline.cv_folds)
         classes = sorted(y_train.unique()) if task != "regression" else None
@@ -365,23 +417,49 @@ def run(params: Params) -> dict[str, Path]:
         models, thresholds = _thresholded(
             searches, selected, X_train, y_train, positive, params.baseline
         )
+        if plan.resampled:
+            print(f"baseline: scoring by {plan.describe()}")
+            predictions = {
+                name: out_of_fold(
+                    partial(
+                        refit_on_fold,
+                        search,
+                        task=task,
+                        params=params.baseline,
+                        positive=positive,
+                        tune=hasattr(models[name], "best_threshold_"),
+                    ),
+                    X_train,
+                    y_train,
+                    train[paths.ROW_ID],
+                    pd.read_parquet(paths.FOLDS),
+                    classes,
+                    params.baseline.n_jobs,
+                )
+                for name, search in searches.items()
+            }
+        else:
+            assert test is not None
+            X_test, y_test = features_and_target(test, target, task)
+            predictions = {
+                name: predict_test(models[name], X_test, test[paths.ROW_ID], y_test, classes)
+                for name in searches
+            }
         # Every model is fitted: only now replace the previous run's outputs.
         clear(paths.BASELINE_MODELS, paths.BASELINE_CANDIDATES, paths.BASELINE_PLOTS)
         summary: dict[str, Any] = {"selected": selected}
         if positive is not None:
             summary["positive_class"] = positive  # the class f1 and roc_auc count as positive
-        predictions = {}
         for name, search in searches.items():
             model = models[name]
-            predictions[name] = predict_test(model, X_test, test[paths.ROW_ID], y_test, classes)
             mean, std = sign(metric) * cv_scores[name][0], cv_scores[name][1]
-            test_metrics = evaluate(predictions[name], task, positive)
+            test_metrics = score(predictions[name], task, positive)
             threshold, threshold_note = thresholds.get(name, (None, ""))
             summary[name] = {
                 f"cv_{metric}_mean": mean,
                 f"cv_{metric}_std": std,
                 **({"threshold": threshold} if threshold is not None else {}),
-                "test": test_metrics,
+                scope: test_metrics,
             }
             joblib.dump(model, _mkdir(paths.BASELINE_MODELS) / f"{name}.joblib")
             with tracking.child_run(f"baseline/{name}", {"model": name}) as child:
@@ -390,7 +468,7 @@ def run(params: Params) -> dict[str, Path]:
                 if threshold is not None:
                     tracking.log_metrics({"threshold": threshold})
                     tracking.set_tags({"threshold_choice": threshold_note})
-                tracking.log_metrics(test_metrics, prefix="test_")
+                tracking.log_metrics(test_metrics, prefix=f"{scope}_")
                 uri = tracking.log_sklearn_model(model, name, X_train)
             write_candidate(
                 Candidate(
@@ -414,11 +492,19 @@ def run(params: Params) -> dict[str, Path]:
                 ),
                 predictions[name],
             )
+        summary["evaluation"] = plan.method
         write_json(paths.BASELINE_METRICS, summary)
         write_csv(paths.BASELINE_CV_RESULTS, _cv_table(searches, metric))
-        plot_files = write_plots(paths.BASELINE_PLOTS, predictions, selected, task, positive)
+        plot_files = write_plots(
+            paths.BASELINE_PLOTS,
+            predictions,
+            selected,
+            task,
+            positive,
+            "out of fold" if plan.resampled else "test split",
+        )
         tracking.log_metrics(
-            {f"{name}/test_{k}": v for name in searches for k, v in summary[name]["test"].items()}
+            {f"{name}/{scope}_{k}": v for name in searches for k, v in summary[name][scope].items()}
         )
         tracking.log_metrics({f"{name}/threshold": t for name, (t, _) in thresholds.items()})
         tracking.set_tags({"selected": selected, "selection_reason": reason})

@@ -1,4 +1,7 @@
-"""Stage ``compare``: every candidate on the same test rows; names the champion and why.
+"""Stage ``compare``: every candidate on the same rows; names the champion and why.
+
+The rows are the test split's, or, for small tables, every row's out-of-fold predictions
+on the same folds (:mod:`..evaluation`); the statistics follow (:mod:`..champion`).
 
 Candidates are read from ``candidates/*/*.json`` (see :mod:`..candidates`), so a new
 model stage only has to write its card and predictions there. The reference is the
@@ -7,7 +10,8 @@ as the deep MLP) becomes champion only if it clears ``compare.min_gain`` against
 classical model but the dummy floor (the rules, their tests and sources:
 :mod:`..champion`). Otherwise the simpler model stays. A dummy champion is reported as
 "no model beats guessing" and never moves the registry alias; a perfect test score is
-called out as likely target leakage.
+called out as likely target leakage; degenerate results (a zero-width interval, too few
+rows of a class, constant predictions: :mod:`..degenerate`) are said out loud.
 """
 
 from __future__ import annotations
@@ -35,42 +39,60 @@ from ..champion import (
 )
 from ..config import TASK_METRICS, Params
 from ..data import features_and_target
+from ..degenerate import (
+    constant_predictions,
+    evaluation_basis,
+    evaluation_size,
+    few_minority_rows,
+    zero_width,
+)
 from ..errors import StageError
+from ..evaluation import FOLD, Plan, evaluation_rows, read_plan, score
 from ..metrics import (
     GREATER_IS_BETTER,
     classes_of,
-    evaluate,
     positive_class,
     positive_class_note,
 )
 from ..model_card import render_model_card
 from ..outputs import write_csv, write_json, write_text
+from ..stats import Interval
 
 
-def check_same_rows(candidates: list[tuple[Candidate, pd.DataFrame]], test_ids: pd.Series) -> None:
-    """Raise unless every candidate predicted exactly the test split's rows, in order.
+def check_same_rows(candidates: list[tuple[Candidate, pd.DataFrame]], rows: pd.DataFrame) -> None:
+    """Raise unless every candidate predicted exactly the evaluation rows, in order.
+
+    Parameters
+    ----------
+    candidates : list of (Candidate, predictions)
+    rows : DataFrame
+        :func:`..evaluation.evaluation_rows`: ``row_id`` (test split) or ``row_id`` and
+        ``fold`` (out of fold).
 
     Raises
     ------
     StageError
-        Naming the candidate whose rows differ (a stale stage output).
+        Naming the candidate whose rows or folds differ (a stale stage output).
     """
-    expected = test_ids.to_numpy()
+    columns = [c for c in (paths.ROW_ID, FOLD) if c in rows.columns]
+    expected = rows[columns].to_numpy()
+    where = paths.FOLDS if FOLD in columns else paths.TEST
     for candidate, predictions in candidates:
-        ids = predictions[paths.ROW_ID].to_numpy()
-        if len(ids) != len(expected) or not (ids == expected).all():
+        found = predictions[[c for c in columns if c in predictions.columns]].to_numpy()
+        if found.shape != expected.shape or not (found == expected).all():
             raise StageError(
-                f"{candidate.predictions_path}: rows differ from the test split {paths.TEST}; "
+                f"{candidate.predictions_path}: rows differ from the evaluation rows {where}; "
                 f"re-run the {candidate.stage} stage (dvc repro)"
             )
 
 
 def run(params: Params) -> dict[str, Path]:
-    """Compare every candidate on the test split; write metrics, table, plot, model card."""
+    """Compare every candidate on the same rows; write metrics, table, plot, model card."""
     p, task = params.compare, params.data.task
     with tracking.stage_run("compare", params):
         found = read_candidates()
-        check_same_rows(found, pd.read_parquet(paths.TEST, columns=[paths.ROW_ID])[paths.ROW_ID])
+        plan = read_plan()
+        check_same_rows(found, evaluation_rows())
         frames = {c.name: frame for c, frame in found}
         candidates = [c for c, _ in found]
         reference = _reference(candidates)
@@ -99,20 +121,38 @@ def run(params: Params) -> dict[str, Path]:
         if deep and deep["status"] == "skipped":
             reason += f" (the deep stage was skipped: {deep['reason']})"
         table = comparison_table(candidates, frames, statistics, params, champion)
+        value = champion_interval(frames[champion], task, p, params.data.positive_class)
         notices = _notices(table, champion, p.primary_metric, task, params.leakage.allowed_columns)
+        notices += _degenerate(frames, statistics, champion, value, reference.name, params, plan)
+        basis = evaluation_basis(frames[champion], task)
         classes = classes_of(frames[reference.name]) if task == "binary" else []
         positive = positive_class(classes, params.data.positive_class) if classes else None
         note = positive_class_note(classes, params.data.positive_class) if classes else ""
-        write_outputs(table, statistics, champion, reason, params, deep, positive, note, notices)
+        size = evaluation_size(frames[champion])
+        write_outputs(
+            table,
+            statistics,
+            champion,
+            reason,
+            params,
+            deep,
+            positive,
+            note,
+            notices,
+            plan,
+            basis,
+            size,
+        )
         if classes:
             tracking.log_positive_class(classes, params.data.positive_class)
-        elsewhere = _track(table, candidates, champion, reason, params, notices)
-    value = champion_interval(frames[champion], task, p, params.data.positive_class)
+        tracking.set_tags({"evaluation": plan.method, "evaluation_basis": basis})
+        scope = "out_of_fold" if plan.resampled else "test"
+        elsewhere = _track(table, candidates, champion, reason, params, notices, scope)
     stated = f"F1 and the ROC curve are for the {note}.\n" if note else ""
     print(
         f"Champion: {champion}, {p.primary_metric} {value.gain:.4f} "
-        f"({value.confidence:.0%} CI [{value.lower:.4f}, {value.upper:.4f}], "
-        f"{len(frames[champion])} test rows).\nWhy: {reason}.\n"
+        f"({value.confidence:.0%} CI [{value.lower:.4f}, {value.upper:.4f}]; "
+        f"{plan.describe()}).\nWhy: {reason}.\n"
         f"{stated}"
         f"Report: {paths.COMPARE_TABLE}; model card: {paths.MODEL_CARD}"
     )
@@ -162,6 +202,27 @@ def _notices(
     return notices
 
 
+def _degenerate(
+    frames: dict[str, pd.DataFrame],
+    statistics: dict[str, dict[str, Any]],
+    champion: str,
+    value: Interval,
+    reference: str,
+    params: Params,
+    plan: Plan,
+) -> list[str]:
+    """Zero-width intervals, too few rows of a class, constant predictions (:mod:`..degenerate`)."""
+    intervals: dict[str, Any] = {f"{champion}'s {params.compare.primary_metric}": value}
+    for name, entry in statistics.items():
+        intervals[f"{name}'s gain over {reference}"] = entry
+        for opponent, against in entry.get("against", {}).items():
+            intervals[f"{name}'s gain over {opponent}"] = against
+    notices = zero_width(intervals, plan)
+    if params.data.task != "regression":
+        notices += few_minority_rows(frames[champion], params.compare.min_minority_rows, plan)
+    return notices + constant_predictions(frames, params.data.task)
+
+
 def _reference(candidates: list[Candidate]) -> Candidate:
     selected = [c for c in candidates if c.stage == "baseline" and c.selected]
     if not selected:
@@ -178,7 +239,10 @@ def comparison_table(
     params: Params,
     champion: str,
 ) -> pd.DataFrame:
-    """One row per candidate: test metrics, gain over the reference and its interval.
+    """One row per candidate: metrics, gain over the reference and its interval.
+
+    Metrics are on the test split, or means over folds of out-of-fold predictions
+    (:func:`..evaluation.score`).
 
     Binary tasks add each candidate's decision ``threshold`` (0.5 unless its stage tuned
     one): accuracy, F1 and balanced accuracy count labels at that probability.
@@ -202,7 +266,7 @@ def comparison_table(
                 # Labels (accuracy, F1, balanced accuracy) are at this probability.
                 **({"threshold": c.threshold or 0.5} if task == "binary" else {}),
                 f"cv_{metric}": c.cv_mean,
-                **evaluate(frames[c.name], task, params.data.positive_class),
+                **score(frames[c.name], task, params.data.positive_class),
                 "gain": s["gain"],
                 "ci_lower": s["lower"],
                 "ci_upper": s["upper"],
@@ -233,8 +297,15 @@ def write_outputs(
     positive: str | None = None,
     note: str = "",
     notices: list[str] | None = None,
+    plan: Plan | None = None,
+    basis: str = "",
+    size: str = "",
 ) -> None:
     """Write the DVC metrics, the Markdown table, the intervals (CSV, PNG) and the model card.
+
+    ``plan`` (the split stage's evaluation), ``basis`` and ``size`` (the rows behind every
+    claim, :func:`..degenerate.evaluation_basis` and its short form) say what the numbers
+    were measured on.
 
     ``positive`` (binary tasks) is the positive class, stated in every file with ``note``
     (from :func:`..metrics.positive_class_note`); ``notices`` (warnings: a dummy champion,
@@ -273,10 +344,13 @@ def write_outputs(
     write_csv(paths.COMPARE_INTERVALS, intervals)
     # The dummy floor's gap would squash the scale that matters: the challengers'.
     reference_value = float(table.loc[table["role"] == "reference", metric].iloc[0])
+    resampled = plan is not None and plan.resampled
     _plot_intervals(
         intervals[intervals["candidate"] != "dummy"],
         metric,
         threshold(params.compare.min_gain, metric, reference_value),
+        "out of fold" if resampled else "test split",
+        "Corrected resampled t" if resampled else "Paired bootstrap",
     )
     stated = f"F1 and the ROC curve are for the {note}.\n\n" if note else ""
     if params.data.drop_columns:
@@ -284,15 +358,17 @@ def write_outputs(
         stated += f"Columns the models never see (`data.drop_columns`): {unused}.\n\n"
     warnings = "".join(f"> **{notice}.**\n\n" for notice in notices or [])
     challengers = sum(s["challenger"] for s in statistics.values())
+    evaluated = f"Evaluation: {plan.describe()}; every number rests on {basis}.\n\n" if plan else ""
     write_text(
         paths.COMPARE_TABLE,
         (
-            f"# Comparison on the test split\n\n{warnings}Primary metric: `{metric}`. "
-            f"**Champion: {champion}**. {reason}.\n\n"
+            f"# Comparison {'out of fold' if resampled else 'on the test split'}\n\n"
+            f"{warnings}Primary metric: `{metric}`. "
+            f"**Champion: {champion}**. {reason}.\n\n{evaluated}"
             f"{rule_statement(params.compare, challengers)}\n\n"
             f"{stated}"
             "Rows: the champion first, then the reference (the baseline chosen on "
-            f"cross-validation), then the others by test `{metric}`; gain and interval are "
+            f"cross-validation), then the others by `{metric}`; gain and interval are "
             "against the reference.\n\n"
             f"{table.to_markdown(index=False, floatfmt='.4f')}\n"
         ),
@@ -300,12 +376,24 @@ def write_outputs(
     write_text(
         paths.MODEL_CARD,
         render_model_card(
-            table, statistics, champion, reason, params, deep, positive=note, notices=notices
+            table,
+            statistics,
+            champion,
+            reason,
+            params,
+            deep,
+            positive=note,
+            notices=notices,
+            plan=plan,
+            basis=basis,
+            size=size,
         ),
     )
 
 
-def _plot_intervals(intervals: pd.DataFrame, metric: str, min_gain: float) -> None:
+def _plot_intervals(
+    intervals: pd.DataFrame, metric: str, min_gain: float, rows: str, method: str
+) -> None:
     """Plot each gain's interval; ``min_gain`` in the metric's units, against the reference."""
     import matplotlib
 
@@ -318,7 +406,7 @@ def _plot_intervals(intervals: pd.DataFrame, metric: str, min_gain: float) -> No
         axis.errorbar(rows["gain"], rows["candidate"], xerr=errors, fmt="o", capsize=4, label=role)
     axis.axvline(0, color="grey", linewidth=1)
     axis.axvline(min_gain, color="red", linestyle="--", linewidth=1, label="compare.min_gain")
-    axis.set(xlabel=f"gain in {metric} over the reference (test split)", title="Paired bootstrap")
+    axis.set(xlabel=f"gain in {metric} over the reference ({rows})", title=method)
     axis.legend(loc="best", fontsize="small")
     figure.savefig(paths.COMPARE_PLOT, dpi=100, bbox_inches="tight")
     plt.close(figure)
@@ -331,8 +419,12 @@ def _track(
     reason: str,
     params: Params,
     notices: list[str],
+    scope: str = "test",
 ) -> list[str]:
     """Log the comparison to the active run; return the candidates whose run is elsewhere.
+
+    Each candidate's metrics are logged as ``<candidate>/<scope>_<metric>`` (``test`` or
+    ``out_of_fold``).
 
     Candidate runs are linked by tag when the store holds them. A candidate logged in
     another store is named instead, and, when it is the champion to register, its saved
@@ -345,7 +437,7 @@ def _track(
     tested = set(TASK_METRICS[params.data.task])
     tracking.log_metrics(
         {
-            f"{row['candidate']}/{'test_' if key in tested else ''}{key}": row[key]
+            f"{row['candidate']}/{scope + '_' if key in tested else ''}{key}": row[key]
             for row in table.to_dict("records")
             for key in table.columns
             if key not in skip and pd.notna(row[key])
@@ -403,11 +495,9 @@ def _log_model_again(candidate: Candidate, params: Params) -> str:
     import joblib
 
     model = joblib.load(candidate.model_path)
-    X_test, _ = features_and_target(
-        pd.read_parquet(paths.TEST), params.data.target, params.data.task
-    )
+    X, _ = features_and_target(pd.read_parquet(paths.TRAIN), params.data.target, params.data.task)
     return tracking.log_sklearn_model(
-        model, candidate.name, X_test, extra=tuple(candidate.extra_requirements)
+        model, candidate.name, X, extra=tuple(candidate.extra_requirements)
     )
 
 

@@ -10,11 +10,15 @@ The MLP is trained through skorch (scikit-learn's estimator contract around PyTo
 exactly the baseline's fitted preprocessing, with early stopping on a stratified
 validation slice of the training split, seeded and deterministic on the CPU; it uses a
 GPU when one is present. Its test predictions go to ``candidates/deep/`` in the same
-format as the baseline's, so ``compare`` treats it as one more candidate.
+format as the baseline's, so ``compare`` treats it as one more candidate. Small tables
+(no test split, :mod:`..evaluation`): the preprocessing and the MLP are fitted again on
+every training fold of the split stage's folds, and their out-of-fold predictions are the
+candidate's; the saved model is fitted on all rows.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy import sparse
+from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -35,7 +40,8 @@ from ..candidates import Candidate, predict_test, write_candidate
 from ..config import DeepParams, Params
 from ..data import features_and_target, read_splits
 from ..errors import StageError
-from ..metrics import evaluate, positive_class
+from ..evaluation import evaluation_rows, out_of_fold, read_plan, score
+from ..metrics import positive_class
 from ..outputs import clear, write_csv, write_json, write_text
 
 NAME = "mlp"
@@ -44,13 +50,16 @@ COMPLEXITY = 3
 EXTRA_REQUIREMENTS = ("torch", "skorch")
 
 
-def gate(train: pd.DataFrame, test: pd.DataFrame, target: str, p: DeepParams) -> tuple[bool, str]:
+def gate(
+    train: pd.DataFrame, test: pd.DataFrame | None, target: str, p: DeepParams
+) -> tuple[bool, str]:
     """Decide whether the deep stage trains, and why.
 
     Parameters
     ----------
     train, test : DataFrame
-        The two splits (their rows together are the table's rows).
+        The two splits (their rows together are the table's rows); ``test`` is None for
+        a table scored by resampling (``train`` holds every row).
     target : str
     p : DeepParams
         ``policy``, ``min_rows`` and ``text_min_tokens``. ``min_rows`` counts every row of
@@ -62,7 +71,7 @@ def gate(train: pd.DataFrame, test: pd.DataFrame, target: str, p: DeepParams) ->
     train : bool
     reason : str
     """
-    rows = len(train) + len(test)
+    rows = len(train) + (0 if test is None else len(test))
     if p.policy == "never":
         return False, "deep.policy is 'never'"
     if p.policy == "always":
@@ -75,7 +84,11 @@ def gate(train: pd.DataFrame, test: pd.DataFrame, target: str, p: DeepParams) ->
     ]
     if text:
         return True, f"text-like columns {text} (median >= {p.text_min_tokens} words)"
-    counted = f"counting test rows too: train {len(train)} + test {len(test)}"
+    counted = (
+        "every row of the table"
+        if test is None
+        else f"counting test rows too: train {len(train)} + test {len(test)}"
+    )
     if rows >= p.min_rows:
         return True, f"{rows} rows >= deep.min_rows ({p.min_rows}), {counted}"
     return False, (
@@ -167,7 +180,7 @@ def build_model(task: str, n_features: int, classes: list[str] | None, p: DeepPa
     return TransformedTargetRegressor(regressor=net, transformer=scale, check_inverse=False)
 
 
-def fit_mlp(X: np.ndarray, y: pd.Series, task: str, p: DeepParams) -> Any:
+def fit_mlp(X: np.ndarray, y: pd.Series, task: str, p: DeepParams, verbose: int = 1) -> Any:
     """Fit the MLP, seeded, on preprocessed features.
 
     Parameters
@@ -177,6 +190,8 @@ def fit_mlp(X: np.ndarray, y: pd.Series, task: str, p: DeepParams) -> Any:
         Class labels (text) or values.
     task : str
     p : DeepParams
+    verbose : int, default=1
+        1 prints one line per epoch; 0 is silent (the fits on resampling folds).
 
     Returns
     -------
@@ -189,13 +204,41 @@ def fit_mlp(X: np.ndarray, y: pd.Series, task: str, p: DeepParams) -> Any:
     # One thread: reproducible, and immune to other processes competing for the cores.
     torch.set_num_threads(1)
     if task == "regression":
-        return build_model(task, X.shape[1], None, p).fit(X, y.to_numpy(dtype=np.float32))
+        model = build_model(task, X.shape[1], None, p).set_params(regressor__verbose=verbose)
+        return model.fit(X, y.to_numpy(dtype=np.float32))
     classes = sorted(y.unique())
     codes = y.map({label: code for code, label in enumerate(classes)}).to_numpy(np.int64)
-    return build_model(task, X.shape[1], classes, p).fit(X, codes)
+    return build_model(task, X.shape[1], classes, p).set_params(verbose=verbose).fit(X, codes)
 
 
-def _fitted_baseline(test: pd.DataFrame) -> Pipeline:
+def fit_pipeline(
+    preprocess: Any, X: pd.DataFrame, y: pd.Series, *, task: str, p: DeepParams, verbose: int = 1
+) -> Pipeline:
+    """Fit the preprocessing (unless fitted) and the MLP on it; return both as one pipeline.
+
+    Parameters
+    ----------
+    preprocess : transformer
+        The baseline's preprocessing: fitted (the model on the training split) or an
+        unfitted clone (a resampling fold, where it must see only the fold's rows).
+    X : DataFrame of shape (n_rows, n_features)
+    y : Series of shape (n_rows,)
+    task : str
+    p : DeepParams
+    verbose : int, default=1
+
+    Returns
+    -------
+    Pipeline
+        preprocessing, float32 conversion, MLP; ``predict_proba`` for classes.
+    """
+    if not hasattr(preprocess, "transformers_"):
+        preprocess = preprocess.fit(X, y)
+    net = fit_mlp(to_float32(preprocess.transform(X)), y, task, p, verbose)
+    return make_pipeline(preprocess, FunctionTransformer(to_float32), net)
+
+
+def _fitted_baseline() -> Pipeline:
     """Load the glass-box baseline, whose fitted preprocessing the MLP reuses.
 
     Raises
@@ -209,7 +252,7 @@ def _fitted_baseline(test: pd.DataFrame) -> Pipeline:
     if not (predictions.exists() and model.exists()):
         raise StageError(f"{model} not found: run the baseline stage first (dvc repro)")
     scored = pd.read_parquet(predictions, columns=[paths.ROW_ID])[paths.ROW_ID]
-    if scored.tolist() != test[paths.ROW_ID].tolist():
+    if scored.tolist() != evaluation_rows()[paths.ROW_ID].tolist():
         raise StageError(
             f"{model} was fitted on another split than {paths.TEST}: re-run the baseline "
             "stage first (dvc repro does it in order)"
@@ -253,22 +296,26 @@ def run(params: Params) -> dict[str, Path]:
             clear(paths.DEEP_CANDIDATES, paths.DEEP_MODELS)
             return _skip(reason)
         X_train, y_train = features_and_target(train, target, task)
-        X_test, y_test = features_and_target(test, target, task)
         _check_validation_slice(y_train, task, p.validation_fraction)
-        baseline = _fitted_baseline(test)
-        model = make_pipeline(
-            baseline.named_steps["preprocess"],
-            FunctionTransformer(to_float32),
-            fit_mlp(to_float32(baseline[:-1].transform(X_train)), y_train, task, p),
-        )
+        preprocess = _fitted_baseline().named_steps["preprocess"]
+        model = fit_pipeline(preprocess, X_train, y_train, task=task, p=p)
         classes = None if task == "regression" else list(model.classes_)
-        predictions = predict_test(model, X_test, test[paths.ROW_ID], y_test, classes)
+        if test is None:
+            print(f"deep: scoring by {read_plan().describe()}")
+            fit = partial(fit_pipeline, clone(preprocess), task=task, p=p, verbose=0)
+            predictions = out_of_fold(
+                fit, X_train, y_train, train[paths.ROW_ID], evaluation_rows(), classes, 1
+            )
+        else:
+            X_test, y_test = features_and_target(test, target, task)
+            predictions = predict_test(model, X_test, test[paths.ROW_ID], y_test, classes)
         # Trained and scored: only now replace the previous run's outputs.
         clear(paths.DEEP_CANDIDATES, paths.DEEP_MODELS)
         positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
         if positive is not None:
             tracking.log_positive_class(classes, params.data.positive_class)
-        test_metrics = evaluate(predictions, task, positive)
+        test_metrics = score(predictions, task, positive)
+        scope = "test" if test is not None else "out_of_fold"
         net = model[-1] if classes else model[-1].regressor_
         history = pd.DataFrame(
             net.history[:, ("epoch", "train_loss", "valid_loss")],
@@ -281,7 +328,7 @@ def run(params: Params) -> dict[str, Path]:
             tracking.log_metrics(
                 {"train_loss": row.train_loss, "valid_loss": row.valid_loss}, step=int(row.epoch)
             )
-        tracking.log_metrics(test_metrics, prefix="test_")
+        tracking.log_metrics(test_metrics, prefix=f"{scope}_")
         tracking.log_metrics({"best_epoch": best_epoch})
         model_uri = tracking.log_sklearn_model(model, NAME, X_train, extra=EXTRA_REQUIREMENTS)
         write_json(
@@ -291,7 +338,7 @@ def run(params: Params) -> dict[str, Path]:
                 "reason": reason,
                 "best_epoch": best_epoch,
                 "epochs": len(history),
-                "test": test_metrics,
+                scope: test_metrics,
                 **({"positive_class": positive} if positive is not None else {}),
             },
         )

@@ -1,7 +1,10 @@
-"""Stage ``split``: one seeded holdout split with row ids, shared by every model.
+"""Stage ``split``: how every model is scored, with row ids shared by every model.
 
-Rows with identical feature values fall on the same side (:mod:`..groups`), so no feature
-vector is both trained on and tested on.
+Tables of ``split.resample_below_rows`` rows or more get one seeded holdout split; smaller
+ones get no test split but the folds of repeated k-fold cross-validation over all rows
+(:mod:`..evaluation`), written as ``data/split/folds.parquet``. Rows with identical feature
+values fall on the same side of the split and of every fold (:mod:`..groups`), so no
+feature vector is both trained on and scored on.
 
 The split refuses to run unless the validation result says the current raw table passed,
 so no model ever trains on data that failed its expectation suite. It then checks the
@@ -20,7 +23,8 @@ from .. import paths, tracking
 from ..config import Params
 from ..data import features_and_target, file_hash, load_table
 from ..errors import StageError
-from ..groups import feature_groups, holdout, repeats
+from ..evaluation import Plan, choose_plan, folds_table, write_plan
+from ..groups import feature_groups, holdout, repeated_group_folds, repeats
 from ..leakage import LeakageError, check_allowed_columns, check_leakage
 from ..outputs import write_json, write_parquet
 
@@ -111,6 +115,63 @@ def unseen_categories(train: pd.DataFrame, test: pd.DataFrame, target: str) -> d
     return counts
 
 
+def resampling_folds(
+    frame: pd.DataFrame, target: str, plan: Plan, *, seed: int, stratify: bool
+) -> pd.DataFrame:
+    """The folds table of repeated k-fold cross-validation over every row of ``frame``.
+
+    Parameters
+    ----------
+    frame : DataFrame of shape (n_rows, n_columns)
+        The table; row ids are positions.
+    target : str
+    plan : Plan
+        ``folds`` and ``repeats``.
+    seed : int
+    stratify : bool
+        Classification: every class in every fold (as many as it has rows for).
+
+    Returns
+    -------
+    DataFrame of shape (n_rows x repeats, 3)
+        :func:`..evaluation.folds_table`.
+
+    Raises
+    ------
+    StageError
+        If a class has fewer rows than ``split.resample_folds``, or the table has fewer
+        distinct feature vectors than folds.
+    """
+    y = frame[target]
+    if stratify:
+        counts = y.astype(str).value_counts()
+        if counts.min() < plan.folds:
+            fix = (
+                f"set split.resample_folds to {counts.min()} or lower, or add rows"
+                if counts.min() >= 2
+                else "lowering split.resample_folds cannot help: merge the class or add rows"
+            )
+            raise StageError(
+                f"class {counts.idxmin()!r} of target {target!r} has {counts.min()} rows, fewer "
+                f"than split.resample_folds ({plan.folds}): some folds would score no row of "
+                f"it; {fix}"
+            )
+    try:
+        folds = repeated_group_folds(
+            feature_groups(frame.drop(columns=[target])),
+            y.astype(str) if stratify else y,
+            classification=stratify,
+            n_splits=plan.folds,
+            n_repeats=plan.repeats,
+            seed=seed,
+        )
+    except ValueError as exc:
+        raise StageError(
+            f"cannot make split.resample_folds ({plan.folds}) folds: {exc}; lower it"
+        ) from exc
+    return folds_table(folds, np.arange(len(frame)), plan.folds)
+
+
 def _log_leakage(scores: pd.DataFrame) -> None:
     """Log the single-column scores (a table artifact) and the highest one (a metric)."""
     tracking.log_table(scores, "leakage/single_column_scores.json")
@@ -121,9 +182,12 @@ def _log_leakage(scores: pd.DataFrame) -> None:
 
 
 def run(params: Params) -> dict[str, Path]:
-    """Check the validation result, split the raw table and write both splits as Parquet.
+    """Check the validation result, split the raw table and write the splits as Parquet.
 
-    Columns in ``data.drop_columns`` are left out of both splits. Before anything is
+    Holdout (:func:`..evaluation.choose_plan`): ``train.parquet`` and ``test.parquet``.
+    Resampled: ``train.parquet`` holds every row and ``folds.parquet`` the folds; no test
+    split. ``evaluation.json`` records the choice. Columns in ``data.drop_columns`` are
+    left out. Before anything is
     written, every column of the training split is scored alone against the target
     (:func:`..leakage.check_leakage`); a column above ``leakage.max_single_column_score``
     and not in ``leakage.allowed_columns`` stops the stage (no split is written). The
@@ -137,13 +201,24 @@ def run(params: Params) -> dict[str, Path]:
         raw = load_table(params.data)
         check_allowed_columns(params.leakage.allowed_columns, list(raw.columns), params.data.target)
         frame = raw.drop(columns=params.data.drop_columns)
-        train, test = split_table(
-            frame,
-            params.data.target,
-            test_size=params.split.test_size,
-            seed=params.split.seed,
-            stratify=params.data.task != "regression",
-        )
+        plan = choose_plan(len(frame), params.split)
+        stratify = params.data.task != "regression"
+        if plan.resampled:
+            train = frame.assign(**{paths.ROW_ID: np.arange(len(frame))})
+            train = train[[paths.ROW_ID, *frame.columns]]
+            folds = resampling_folds(
+                frame, params.data.target, plan, seed=params.split.seed, stratify=stratify
+            )
+            test = train.iloc[:0]
+        else:
+            train, test = split_table(
+                frame,
+                params.data.target,
+                test_size=params.split.test_size,
+                seed=params.split.seed,
+                stratify=stratify,
+            )
+        print(f"split: {plan.describe()}; {plan.reason}")
         X, y = features_and_target(train, params.data.target, params.data.task)
         try:
             scores = check_leakage(
@@ -159,11 +234,22 @@ def run(params: Params) -> dict[str, Path]:
             _log_leakage(exc.scores)
             raise
         _log_leakage(scores)
-        unseen = unseen_categories(train, test, params.data.target)
         grouping = repeats(feature_groups(frame.drop(columns=[params.data.target])))
         write_parquet(paths.TRAIN, train)
-        write_parquet(paths.TEST, test)
+        write_plan(plan)
+        if plan.resampled:
+            unseen: dict[str, int] = {}
+            write_parquet(paths.FOLDS, folds)
+            paths.TEST.unlink(missing_ok=True)
+        else:
+            unseen = unseen_categories(train, test, params.data.target)
+            write_parquet(paths.TEST, test)
+            paths.FOLDS.unlink(missing_ok=True)
+        tracking.log_params(
+            {"evaluation": plan.method, "folds": plan.folds, "repeats": plan.repeats}
+        )
         metrics = {
+            "evaluation": plan.method,
             "train_rows": len(train),
             "test_rows": len(test),
             "unseen_test_categories": unseen,
@@ -173,4 +259,4 @@ def run(params: Params) -> dict[str, Path]:
         write_json(paths.SPLIT_METRICS, metrics)
         tracking.log_metrics({"train_rows": len(train), "test_rows": len(test), **grouping})
         tracking.log_metrics(unseen, prefix="unseen_test_categories/")
-    return {"train": paths.TRAIN, "test": paths.TEST}
+    return {"train": paths.TRAIN, "evaluation": paths.EVALUATION}

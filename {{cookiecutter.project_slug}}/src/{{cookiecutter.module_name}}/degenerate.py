@@ -1,0 +1,188 @@
+"""Results that look like findings but are artefacts, said out loud with what to do.
+
+Three kinds, each found from the predictions and statistics ``compare`` already holds:
+
+- **Zero-width intervals.** An interval ``[x, x]`` is not certainty: every resample (or
+  fold) scored the models alike, because the evaluation rows are too few to vary, or
+  the predictions never differ. Seven test rows with two positives give a ROC AUC of
+  exactly 1.0 in every bootstrap resample.
+- **Too few rows of the rarest class** among the evaluation rows
+  (``compare.min_minority_rows``): every metric of that class moves by about one over
+  that count with each row.
+- **Constant predictions** from a model other than the dummy: the same probabilities
+  (or value) for every row rank nothing, so the model is no better than the dummy by
+  construction; the same label for every row gives the dummy's accuracy and no F1.
+
+The model card also states the evaluation behind every claim (:func:`evaluation_basis`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from .evaluation import FOLD, Plan, held_out_ratio, is_resampled
+from .metrics import proba_columns
+from .paths import ROW_ID
+from .stats import Interval, effective_folds
+
+#: Interval widths at or below this count as zero (float round-off).
+ZERO_WIDTH = 1e-12
+
+
+def evaluation_basis(predictions: pd.DataFrame, task: str) -> str:
+    """The rows behind every claim of a comparison, in words (the effective sample size).
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        Any candidate's prediction table (all share the rows).
+    task : str
+
+    Returns
+    -------
+    str
+        Holdout: the test rows and, for classes, their counts. Out of fold: the rows, the
+        repeats and folds, and how many independent folds the corrected variance is worth
+        (:func:`.stats.effective_folds`).
+    """
+    rows = predictions.drop_duplicates(ROW_ID)
+    counts = ""
+    if task != "regression":
+        per_class = rows["y_true"].astype(str).value_counts()
+        counts = " (" + ", ".join(f"{k}: {v}" for k, v in per_class.items()) + ")"
+    if not is_resampled(predictions):
+        return f"{len(rows)} test rows{counts}, each scored once"
+    folds = predictions[FOLD].nunique()
+    repeats = len(predictions) // len(rows)
+    worth = effective_folds(folds, held_out_ratio(predictions))
+    return (
+        f"all {len(rows)} rows{counts}, each scored "
+        f"{'once' if repeats == 1 else f'{repeats} times'} out of fold; "
+        f"{folds} fold scores whose training sets overlap, worth about {worth:.1f} "
+        f"independent ones (corrected resampled t, {folds - 1} degrees of freedom)"
+    )
+
+
+def _advice(plan: Plan) -> str:
+    if plan.resampled:
+        return "add rows, or raise split.resample_repeats for a steadier estimate"
+    return (
+        f"set split.resample_below_rows above {plan.rows} so that every row is scored out "
+        "of fold (dvc exp run -S split.resample_below_rows="
+        f"{plan.rows + 1}), or add rows"
+    )
+
+
+def zero_width(intervals: Mapping[str, Interval | Mapping[str, Any]], plan: Plan) -> list[str]:
+    """A notice for each named interval whose width is zero.
+
+    Parameters
+    ----------
+    intervals : mapping of description to Interval or dict with ``lower``/``upper``
+        For example ``{"hgb's gain over linear": ...}``.
+    plan : Plan
+    """
+    notices = []
+    for what, interval in intervals.items():
+        lower, upper = (
+            (interval.lower, interval.upper)
+            if isinstance(interval, Interval)
+            else (interval["lower"], interval["upper"])
+        )
+        if upper - lower <= ZERO_WIDTH:
+            notices.append(
+                f"Warning: the interval of {what} has zero width ([{lower:.4f}, {upper:.4f}]). "
+                "That is not certainty: every resample scored it alike, because the "
+                "evaluation rows are too few to vary or the predictions never differ. Read "
+                f"it as unknown; {_advice(plan)}"
+            )
+    return notices
+
+
+def evaluation_size(predictions: pd.DataFrame) -> str:
+    """The short form of :func:`evaluation_basis`, for each line of the model card."""
+    rows = predictions[ROW_ID].nunique()
+    if not is_resampled(predictions):
+        return f"n = {rows} test rows"
+    folds = predictions[FOLD].nunique()
+    worth = effective_folds(folds, held_out_ratio(predictions))
+    return f"n = {rows} rows, {folds} folds worth {worth:.1f} independent ones"
+
+
+def few_minority_rows(predictions: pd.DataFrame, minimum: int, plan: Plan) -> list[str]:
+    """A notice when the evaluation rows hold fewer than ``minimum`` of the rarest class."""
+    counts = predictions.drop_duplicates(ROW_ID)["y_true"].astype(str).value_counts()
+    if counts.empty or counts.min() >= minimum:
+        return []
+    where = "rows of the table" if is_resampled(predictions) else "test rows"
+    return [
+        f"Warning: the {where} hold only {counts.min()} of class {counts.idxmin()!r} "
+        f"(compare.min_minority_rows: {minimum}): every metric of that class (F1, recall, "
+        f"ROC AUC) moves by about {1 / counts.min():.2f} with each of its rows, so a "
+        f"difference between models rests on a handful of rows; {_advice(plan)}"
+    ]
+
+
+#: What makes each model constant, and the setting that changes it.
+CONSTANT_ADVICE = {
+    "linear": (
+        "its tuning chose the strongest regularisation of its grid: add weaker settings "
+        "(larger values to baseline.linear.C, smaller to baseline.linear.alpha), or add rows"
+    ),
+    "hgb": (
+        "gradient-boosted trees make no split when a training fold has fewer than 40 rows "
+        "(scikit-learn's min_samples_leaf, 20 rows a leaf): on a table this small leave "
+        "them out with baseline.hgb.enabled: false, or add rows"
+    ),
+}
+
+
+def constant_predictions(frames: Mapping[str, pd.DataFrame], task: str) -> list[str]:
+    """A notice for each candidate but the dummy that predicts alike for every row.
+
+    Out-of-fold predictions are judged fold by fold (each fold has its own model) and
+    reported when at least half the folds are constant, with their number.
+    Classification: constant probabilities (no ranking: ROC AUC 0.5), else a constant
+    label (the dummy's accuracy, no F1 for the other classes).
+    """
+    notices = []
+    for name, frame in frames.items():
+        if name == "dummy":
+            continue
+        parts = [rows for _, rows in frame.groupby(FOLD)] if is_resampled(frame) else [frame]
+        values = proba_columns(frame) if task != "regression" else ["y_pred"]
+        flat = sum(int((part[values].nunique() <= 1).all()) for part in parts)
+        if 2 * flat >= len(parts):
+            kind = "probabilities" if task != "regression" else "value"
+            advice = CONSTANT_ADVICE.get(name, "add rows")
+            notices.append(
+                f"Warning: {name} predicts the same {kind} for every row "
+                f"{_where(flat, len(parts))}: it ranks nothing, so it is no better than the "
+                f"dummy by construction; {advice}"
+            )
+            continue
+        if task == "regression":
+            continue
+        one_label = sum(int(part["y_pred"].nunique() <= 1) for part in parts)
+        if 2 * one_label >= len(parts):
+            label = frame["y_pred"].astype(str).mode().iloc[0]
+            advice = (
+                "with baseline.threshold_metric: balanced_accuracy the threshold weighs both "
+                "classes alike (F1 of a common positive class rewards labelling every row "
+                "positive)"
+                if task == "binary"
+                else "add rows of the other classes"
+            )
+            notices.append(
+                f"Warning: {name} labels every row {label!r} {_where(one_label, len(parts))}: "
+                "its accuracy is the dummy's and the other classes get no F1, although its "
+                f"probabilities differ between rows (their ranking may still inform); {advice}"
+            )
+    return notices
+
+
+def _where(count: int, folds: int) -> str:
+    return f"in {count} of {folds} folds" if folds > 1 else "on the test split"
