@@ -78,6 +78,21 @@ def test_the_card_states_the_evaluation_behind_every_claim_and_the_caveat(grades
     assert "baseline.hgb.enabled: false" in card
 
 
+def test_the_regression_gate_compares_fold_by_fold_and_explains_the_registry_check(grades):
+    project, _ = grades
+    module = next(project.glob("src/*/stages")).parent.name
+    run_in(project, "git", "add", "-A")
+    run_in(project, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "Results")
+    done = run_in(project, "python", "-m", module, "check", "--against", "HEAD")
+    # Same folds on both sides: an interval of the per-fold gain, zero for a rerun.
+    assert "| roc_auc |" in done.stdout and "[+0.0000, +0.0000] (95%)" in done.stdout
+    assert "pass:" in done.stdout
+    refused = run_in(project, "python", "-m", module, "check", "--against", "champion", check=False)
+    assert refused.returncode != 0
+    assert "--against champion needs a test split" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
 def test_a_holdout_of_7_rows_is_called_degenerate_and_the_advice_works(grades):
     project, _ = grades
     held = run_in(project, "dvc", "exp", "run", "-S", "split.resample_below_rows=0")
@@ -90,8 +105,14 @@ def test_a_holdout_of_7_rows_is_called_degenerate_and_the_advice_works(grades):
     assert "has zero width" in card
     advice = re.search(r"dvc exp run -S split.resample_below_rows=(\d+)", output)
     assert advice and advice[1] == "33"
-    again = run_in(project, "dvc", "exp", "run", "-S", f"split.resample_below_rows={advice[1]}")
-    assert "zero width" not in again.stdout + again.stderr
-    assert "only 3 of class" not in again.stdout + again.stderr
-    hgb_off = run_in(project, "dvc", "exp", "run", "-S", "baseline.hgb.enabled=false")
-    assert "hgb predicts the same" not in hgb_off.stdout + hgb_off.stderr
+    assert "baseline.hgb.enabled: false" in output
+    # Both pieces of advice at once (one more run of the pipeline).
+    again = run_in(
+        project,
+        *("dvc", "exp", "run", "-S", f"split.resample_below_rows={advice[1]}"),
+        *("-S", "baseline.hgb.enabled=false"),
+    )
+    followed = again.stdout + again.stderr
+    assert "Champion: linear" in followed
+    assert "zero width" not in followed and "only 3 of class" not in followed
+    assert "hgb" not in (project / "reports/compare/comparison.md").read_text()

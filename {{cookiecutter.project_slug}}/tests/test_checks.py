@@ -409,3 +409,29 @@ def _outcome_of(kind: str, kwargs: dict) -> dict:
         "expectation_config": {"type": kind, "kwargs": kwargs},
         "result": {"unexpected_count": 1, "element_count": 3, "partial_unexpected_list": [None]},
     }
+
+
+def test_a_rare_class_of_a_small_table_is_judged_by_its_resampling_folds():
+    # 40 rows (under split.resample_below_rows): each of 5 folds holds out a fifth.
+    frame = pd.DataFrame({"x": range(40), "y": ["a"] * 35 + ["b"] * 5})
+    settings = {"target": "y", "task": "binary", "test_size": 0.5, "cv_folds": 5, "dropped": []}
+    (rare,) = [
+        f for f in check_table(frame, **settings, resample_folds=5) if f.check == "rare_class"
+    ]
+    assert "split.resample_folds 5" in rare.detail and "split.test_size" not in rare.detail
+    assert "set baseline.cv_folds to 4 or lower" in rare.detail
+    # The advice, followed, passes: 4 training rows of 'b' in every fold, 4 inner folds.
+    settings["cv_folds"] = 4
+    assert not [
+        f for f in check_table(frame, **settings, resample_folds=5) if f.check == "rare_class"
+    ]
+
+
+def test_a_class_with_fewer_rows_than_resampling_folds_gets_both_settings_and_they_work():
+    frame = pd.DataFrame({"x": range(60), "y": ["a"] * 30 + ["b"] * 26 + ["z"] * 4})
+    settings = {"target": "y", "task": "multiclass", "test_size": 0.2, "dropped": []}
+    found = check_table(frame, **settings, cv_folds=5, resample_folds=5)
+    (rare,) = [f for f in found if f.check == "rare_class"]
+    assert "set split.resample_folds to 4 and baseline.cv_folds to 3 or lower" in rare.detail
+    followed = check_table(frame, **settings, cv_folds=3, resample_folds=4)
+    assert not [f for f in followed if f.check == "rare_class"]

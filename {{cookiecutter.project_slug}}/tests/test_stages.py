@@ -11,7 +11,7 @@ from {{ cookiecutter.module_name }}.config import DataParams
 from {{ cookiecutter.module_name }}.data import DataError, load_table
 from {{ cookiecutter.module_name }}.errors import StageError
 from {{ cookiecutter.module_name }}.metrics import positive_class
-from {{ cookiecutter.module_name }}.stages.baseline import check_target, select_baseline
+from {{ cookiecutter.module_name }}.stages.baseline import check_target, select_baseline, tune_threshold
 from {{ cookiecutter.module_name }}.stages.split import split_table
 from {{ cookiecutter.module_name }}.suite import draft_suite, drafted_bounds
 from {{ cookiecutter.module_name }}.validation_report import describe, failure_message
@@ -269,3 +269,19 @@ def test_a_failing_row_count_names_the_suite_and_how_to_lower_it():
     detail = describe(outcome, frame.head(3), "expectations/t.json")["detail"]
     assert "3 rows, fewer than the 5" in detail
     assert "expectations/t.json" in detail and "init-suite --force" in detail
+
+
+def test_a_model_with_constant_probabilities_keeps_one_half_instead_of_failing():
+    from sklearn.dummy import DummyClassifier
+    from sklearn.pipeline import Pipeline
+
+    X, y = pd.DataFrame({"x": range(40)}), pd.Series(["a", "b"] * 20)
+    constant = Pipeline([("model", DummyClassifier(strategy="prior"))])
+    assert tune_threshold(constant, X, y, positive="b", metric="f1", folds=4) is None
+
+
+def test_the_gate_signs_a_gain_so_that_positive_is_better_for_errors_too():
+    from {{ cookiecutter.module_name }}.check import summary_table
+
+    table = summary_table("rmse", "main", 0.5213, 0.5106, None, "pass", "different schemes")
+    assert "| +0.0107, n/a (different schemes) |" in table

@@ -31,7 +31,7 @@ from .candidates import predict_test, read_candidates
 from .config import Params
 from .data import features_and_target
 from .errors import StageError
-from .evaluation import read_plan, score
+from .evaluation import is_resampled, read_plan, score
 from .metrics import PROBA_PREFIX, positive_class, proba_columns, sign
 
 
@@ -160,7 +160,9 @@ def verdict(params: Params, before: float, after: float, stats: dict[str, Any] |
     if stats is None:
         if loss > max_loss:
             return f"regression: {metric} worse by {loss:.4f} > {allowed} (no interval)"
-        return f"pass: {metric} loss {loss:+.4f} within {allowed} (no interval)"
+        if loss <= 0:
+            return f"pass: {metric} no worse (gain {-loss:+.4f}; no interval)"
+        return f"pass: {metric} loss {loss:.4f} within {allowed} (no interval)"
     if loss > max_loss and stats["upper"] < 0:
         return (
             f"regression: {metric} worse by {loss:.4f} > {allowed}, "
@@ -170,19 +172,30 @@ def verdict(params: Params, before: float, after: float, stats: dict[str, Any] |
 
 
 def summary_table(
-    metric: str, reference: str, before: float, after: float, stats: dict | None, text: str
+    metric: str,
+    reference: str,
+    before: float,
+    after: float,
+    stats: dict | None,
+    text: str,
+    unpaired: str = "no paired predictions",
 ) -> str:
-    """The Markdown summary: metric, before, after, interval and verdict."""
+    """The Markdown summary: metric, before, after, gain with its interval, and verdict.
+
+    The gain is signed so that positive is better (``before - after`` for losses), as in
+    ``compare``; ``unpaired`` says why there is no interval when ``stats`` is None.
+    """
     interval = (
         f"[{stats['lower']:+.4f}, {stats['upper']:+.4f}] ({stats['confidence']:.0%})"
         if stats
-        else "n/a (no paired predictions)"
+        else f"n/a ({unpaired})"
     )
     return (
         f"### Regression gate against {reference}\n\n"
-        "| metric | before | after | gain, interval | verdict |\n|---|---|---|---|---|\n"
-        f"| {metric} | {before:.4f} | {after:.4f} | {after - before:+.4f}, {interval} "
-        f"| {text} |\n"
+        "| metric | before | after | gain (positive: better), interval | verdict |\n"
+        "|---|---|---|---|---|\n"
+        f"| {metric} | {before:.4f} | {after:.4f} | {sign(metric) * (after - before):+.4f}, "
+        f"{interval} | {text} |\n"
     )
 
 
@@ -227,7 +240,14 @@ def run(params: Params, against: str | None = None) -> None:
             theirs, {"current": ours}, set(), task, params.compare, params.data.positive_class
         )["current"]
     text = verdict(params, before, after, stats)
-    report = summary_table(metric, reference, before, after, stats, text)
+    unpaired = "no paired predictions"
+    if theirs is not None and is_resampled(theirs) != is_resampled(ours):
+        schemes = {True: "out of fold", False: "on a test split"}
+        unpaired = (
+            f"the reference was scored {schemes[is_resampled(theirs)]}, the current champion "
+            f"{schemes[is_resampled(ours)]}: the values are not comparable row by row"
+        )
+    report = summary_table(metric, reference, before, after, stats, text, unpaired)
     _report(report)
     if text.startswith("regression"):
         raise RegressionError(text)

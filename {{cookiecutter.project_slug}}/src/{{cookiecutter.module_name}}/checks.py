@@ -93,12 +93,28 @@ def _share_decimal_comma(present: pd.Series) -> float:
     return float(sample.str.fullmatch(DECIMAL_COMMA).mean())
 
 
-def rare_class_fix(rows: int, test_size: float, cv_folds: int) -> str:
-    """The fix for a class of ``rows`` rows that works: a ``cv_folds`` that fits, or more rows.
+def rare_class_fix(
+    rows: int, test_size: float, cv_folds: int, resample_folds: int | None = None
+) -> str:
+    """The fix for a class of ``rows`` rows that works: folds that fit, or more rows.
 
     A stratified split needs two rows of a class, and its training part needs one row of
     the class per cross-validation fold: ``k`` folds fit when ``k <= rows * (1 - test_size)``.
+    A table scored by resampling (``resample_folds``) holds out one of ``resample_folds``
+    folds instead (``test_size`` is then ``1 / resample_folds``), which also needs a row of
+    the class per fold: when ``rows < resample_folds`` both settings must come down.
     """
+    if resample_folds is not None and rows < resample_folds:
+        inner = min(cv_folds, rows - 1)
+        if rows >= 3:
+            return (
+                f"set split.resample_folds to {rows} and baseline.cv_folds to {inner} or lower "
+                "in params.yaml, merge the class or add rows"
+            )
+        return (
+            f"lowering the folds cannot help a class of {rows} row(s); merge it into another "
+            "class or add rows (at least 3, with split.resample_folds 3 and baseline.cv_folds 2)"
+        )
     folds = math.floor(rows * (1 - test_size) + 1e-9)
     if rows >= 2 and 2 <= folds < cv_folds:
         return (
@@ -185,6 +201,7 @@ def check_table(
     positive: str | None = None,
     na_values: list[str] | None = None,
     source: DataParams | None = None,
+    resample_folds: int | None = None,
 ) -> list[Finding]:
     """Check a raw table for problems that would make a model wrong or a stage crash.
 
@@ -205,12 +222,22 @@ def check_table(
         ``data.na_values``: kept in the advice that extends it.
     source : DataParams, default=None
         How the table was read: messages then name the file's exact lines.
+    resample_folds : int, default=None
+        ``split.resample_folds`` when the table is scored by resampling (fewer rows than
+        ``split.resample_below_rows``): each fold holds out ``1 / resample_folds`` of a
+        class instead of ``test_size``.
 
     Returns
     -------
     list of Finding
         Empty when nothing needs attention; only ``critical`` findings stop training.
     """
+    held_out = f"split.test_size {test_size}"
+    if resample_folds is not None:
+        test_size = 1 / resample_folds
+        held_out = (
+            f"split.resample_folds {resample_folds} (a table under split.resample_below_rows)"
+        )
     findings = [
         Finding(
             column,
@@ -286,8 +313,9 @@ def check_table(
                     "rare_class",
                     "critical",
                     f"class {show(counts.idxmin())} has {counts.min()} rows; a stratified split "
-                    f"with split.test_size {test_size} and {cv_folds}-fold cross-validation needs "
-                    f"at least {needed}: " + rare_class_fix(int(counts.min()), test_size, cv_folds),
+                    f"with {held_out} and {cv_folds}-fold cross-validation needs "
+                    f"at least {needed}: "
+                    + rare_class_fix(int(counts.min()), test_size, cv_folds, resample_folds),
                 )
             )
     features = frame.columns.drop([target, *dropped], errors="ignore")
@@ -411,4 +439,7 @@ def check_params_table(frame: pd.DataFrame, params: Params) -> list[Finding]:
         positive=params.data.positive_class,
         na_values=params.data.na_values,
         source=params.data,
+        resample_folds=(
+            params.split.resample_folds if len(frame) < params.split.resample_below_rows else None
+        ),
     )

@@ -79,6 +79,10 @@ def _advice(plan: Plan) -> str:
 def zero_width(intervals: Mapping[str, Interval | Mapping[str, Any]], plan: Plan) -> list[str]:
     """A notice for each named interval whose width is zero.
 
+    Intervals of constant models (the dummy, or a model :func:`constant_predictions`
+    names) are left out by the caller: their own notice explains them, and neither more
+    rows nor more repeats would widen them.
+
     Parameters
     ----------
     intervals : mapping of description to Interval or dict with ``lower``/``upper``
@@ -126,27 +130,56 @@ def few_minority_rows(predictions: pd.DataFrame, minimum: int, plan: Plan) -> li
     ]
 
 
-#: What makes each model constant, and the setting that changes it.
-CONSTANT_ADVICE = {
-    "linear": (
-        "its tuning chose the strongest regularisation of its grid: add weaker settings "
-        "(larger values to baseline.linear.C, smaller to baseline.linear.alpha), or add rows"
-    ),
-    "hgb": (
-        "gradient-boosted trees make no split when a training fold has fewer than 40 rows "
-        "(scikit-learn's min_samples_leaf, 20 rows a leaf): on a table this small leave "
-        "them out with baseline.hgb.enabled: false, or add rows"
-    ),
-}
+def _constant_advice(name: str, task: str) -> str:
+    """What makes a model constant on small tables, and the setting that changes it."""
+    if name == "linear":
+        setting = (
+            "smaller values to baseline.linear.alpha"
+            if task == "regression"
+            else "larger values to baseline.linear.C"
+        )
+        return (
+            f"its tuning chose the strongest regularisation of its grid: add weaker settings "
+            f"({setting}), or add rows"
+        )
+    if name == "hgb":
+        return (
+            "gradient-boosted trees make no split that would leave a leaf under 20 rows "
+            "(scikit-learn's min_samples_leaf), so a training fold needs 40 rows, and more "
+            "distinct ones when rows repeat: leave them out with baseline.hgb.enabled: false, "
+            "or add rows"
+        )
+    return "add rows"
 
 
-def constant_predictions(frames: Mapping[str, pd.DataFrame], task: str) -> list[str]:
+def constant_models(frames: Mapping[str, pd.DataFrame], task: str) -> set[str]:
+    """Candidates whose predictions are constant in at least half the folds (the dummy too)."""
+    found = set()
+    for name, frame in frames.items():
+        parts = [rows for _, rows in frame.groupby(FOLD)] if is_resampled(frame) else [frame]
+        values = proba_columns(frame) if task != "regression" else ["y_pred"]
+        if name == "dummy" or 2 * sum(_flat(part, values) for part in parts) >= len(parts):
+            found.add(name)
+    return found
+
+
+def constant_predictions(
+    frames: Mapping[str, pd.DataFrame], task: str, tuned: Mapping[str, str] | None = None
+) -> list[str]:
     """A notice for each candidate but the dummy that predicts alike for every row.
 
     Out-of-fold predictions are judged fold by fold (each fold has its own model) and
     reported when at least half the folds are constant, with their number.
     Classification: constant probabilities (no ranking: ROC AUC 0.5), else a constant
-    label (the dummy's accuracy, no F1 for the other classes).
+    label (no better than a constant guess on the labels; no F1 for the other classes).
+
+    Parameters
+    ----------
+    frames : mapping of candidate name to prediction table
+    task : str
+    tuned : mapping of candidate name to str, optional
+        Binary tasks: how each candidate's decision threshold was chosen (its card's
+        ``threshold_choice``); the label advice depends on it.
     """
     notices = []
     for name, frame in frames.items():
@@ -154,14 +187,14 @@ def constant_predictions(frames: Mapping[str, pd.DataFrame], task: str) -> list[
             continue
         parts = [rows for _, rows in frame.groupby(FOLD)] if is_resampled(frame) else [frame]
         values = proba_columns(frame) if task != "regression" else ["y_pred"]
-        flat = sum(int((part[values].nunique() <= 1).all()) for part in parts)
+        flat = sum(_flat(part, values) for part in parts)
         if 2 * flat >= len(parts):
             kind = "probabilities" if task != "regression" else "value"
-            advice = CONSTANT_ADVICE.get(name, "add rows")
             notices.append(
                 f"Warning: {name} predicts the same {kind} for every row "
                 f"{_where(flat, len(parts))}: it ranks nothing, so it is no better than the "
-                f"dummy by construction; {advice}"
+                f"dummy by construction (its intervals may have zero width); "
+                f"{_constant_advice(name, task)}"
             )
             continue
         if task == "regression":
@@ -169,19 +202,31 @@ def constant_predictions(frames: Mapping[str, pd.DataFrame], task: str) -> list[
         one_label = sum(int(part["y_pred"].nunique() <= 1) for part in parts)
         if 2 * one_label >= len(parts):
             label = frame["y_pred"].astype(str).mode().iloc[0]
-            advice = (
-                "with baseline.threshold_metric: balanced_accuracy the threshold weighs both "
-                "classes alike (F1 of a common positive class rewards labelling every row "
-                "positive)"
-                if task == "binary"
-                else "add rows of the other classes"
-            )
             notices.append(
                 f"Warning: {name} labels every row {label!r} {_where(one_label, len(parts))}: "
-                "its accuracy is the dummy's and the other classes get no F1, although its "
-                f"probabilities differ between rows (their ranking may still inform); {advice}"
+                "its labels (accuracy, F1, balanced accuracy) are those of a constant guess "
+                "there, although its probabilities differ between rows (their ranking may "
+                f"still inform); {_label_advice(name, task, (tuned or {}).get(name))}"
             )
     return notices
+
+
+def _label_advice(name: str, task: str, choice: str | None) -> str:
+    """Advice for constant labels, from how the model's threshold was chosen (its card)."""
+    if task != "binary":
+        return "add rows of the other classes"
+    if choice and choice.startswith("maximises f1"):
+        return (
+            "its threshold maximises F1 of the positive class; baseline.threshold_metric: "
+            "balanced_accuracy weighs both classes alike"
+        )
+    if choice and choice.startswith("maximises"):
+        return "the classes overlap too much on these rows for any threshold; add rows"
+    return f"its threshold is {choice or 'fixed at 0.5'}; its ranking is in its ROC AUC"
+
+
+def _flat(part: pd.DataFrame, columns: list[str]) -> int:
+    return int((part[columns].nunique() <= 1).all())
 
 
 def _where(count: int, folds: int) -> str:

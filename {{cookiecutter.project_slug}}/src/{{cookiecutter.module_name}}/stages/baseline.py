@@ -214,7 +214,7 @@ def select_baseline(fold_scores: dict[str, np.ndarray], direction: float = 1.0) 
 
 def tune_threshold(
     model: Pipeline, X: pd.DataFrame, y: pd.Series, *, positive: str, metric: str, folds: Any
-) -> TunedThresholdClassifierCV:
+) -> TunedThresholdClassifierCV | None:
     """Choose a binary model's decision threshold on cross-validated training predictions.
 
     Parameters
@@ -233,9 +233,10 @@ def tune_threshold(
 
     Returns
     -------
-    TunedThresholdClassifierCV
+    TunedThresholdClassifierCV or None
         Fitted, refitted on all of ``X``; ``best_threshold_`` is the threshold (a probability
-        in [0, 1]) and ``predict`` labels rows at it.
+        in [0, 1]) and ``predict`` labels rows at it. None when the model's probabilities
+        are the same for every row in a fold (no threshold separates them): it keeps 0.5.
     """
     # The scorer's pos_label is the class whose probability the tuner thresholds.
     score = f1_score if metric == "f1" else _balanced_accuracy
@@ -248,7 +249,12 @@ def tune_threshold(
         store_cv_results=False,
     )
     with threadpool_limits(limits=1, user_api="openmp"):
-        return tuned.fit(X, y)
+        try:
+            return tuned.fit(X, y)
+        except ValueError as exc:
+            if "constant predictions" not in str(exc):
+                raise
+            return None
 
 
 def check_target(y: pd.Series, task: str, target: str, cv_folds: int) -> None:
@@ -368,9 +374,10 @@ def refit_on_fold(
     if not tune:
         return fitted.best_estimator_
     assert positive is not None and params.threshold_metric is not None
-    return tune_threshold(
+    tuned = tune_threshold(
         fitted.best_estimator_, X, y, positive=positive, metric=params.threshold_metric, folds=folds
     )
+    return fitted.best_estimator_ if tuned is None else tuned
 
 
 def run(params: Params) -> dict[str, Path]:
@@ -548,7 +555,7 @@ def _thresholded(
                 why = f"only the selected baseline, {selected}, is tuned"
             thresholds[name] = (0.5, f"fixed at 0.5 ({why})")
             continue
-        models[name] = tune_threshold(
+        tuned = tune_threshold(
             search.best_estimator_,
             X,
             y,
@@ -556,8 +563,16 @@ def _thresholded(
             metric=p.threshold_metric,
             folds=search.cv,
         )
+        if tuned is None:
+            thresholds[name] = (
+                0.5,
+                "fixed at 0.5 (its probabilities are the same for every row of a fold: no "
+                "threshold separates them)",
+            )
+            continue
+        models[name] = tuned
         thresholds[name] = (
-            float(models[name].best_threshold_),
+            float(tuned.best_threshold_),
             f"maximises {p.threshold_metric} of cross-validated training predictions",
         )
     return models, thresholds

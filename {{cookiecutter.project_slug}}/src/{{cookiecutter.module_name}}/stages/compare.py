@@ -40,6 +40,7 @@ from ..champion import (
 from ..config import TASK_METRICS, Params
 from ..data import features_and_target
 from ..degenerate import (
+    constant_models,
     constant_predictions,
     evaluation_basis,
     evaluation_size,
@@ -123,7 +124,10 @@ def run(params: Params) -> dict[str, Path]:
         table = comparison_table(candidates, frames, statistics, params, champion)
         value = champion_interval(frames[champion], task, p, params.data.positive_class)
         notices = _notices(table, champion, p.primary_metric, task, params.leakage.allowed_columns)
-        notices += _degenerate(frames, statistics, champion, value, reference.name, params, plan)
+        tuned = {c.name: str(c.details.get("threshold_choice", "")) for c in candidates}
+        notices += _degenerate(
+            frames, statistics, champion, value, reference.name, params, plan, tuned
+        )
         basis = evaluation_basis(frames[champion], task)
         classes = classes_of(frames[reference.name]) if task == "binary" else []
         positive = positive_class(classes, params.data.positive_class) if classes else None
@@ -185,8 +189,8 @@ def _notices(
     ]
     if champion == "dummy":
         blind = (
-            f", or {metric} cannot see it (accuracy or F1 with a rare class)"
-            if task != "regression"
+            f", or {metric} cannot see it (labels of a rare class; roc_auc can)"
+            if metric in ("accuracy", "f1")
             else ""
         )
         notices.append(
@@ -210,17 +214,26 @@ def _degenerate(
     reference: str,
     params: Params,
     plan: Plan,
+    tuned: dict[str, str],
 ) -> list[str]:
-    """Zero-width intervals, too few rows of a class, constant predictions (:mod:`..degenerate`)."""
-    intervals: dict[str, Any] = {f"{champion}'s {params.compare.primary_metric}": value}
+    """Zero-width intervals, too few rows of a class, constant predictions (:mod:`..degenerate`).
+
+    ``tuned``: how each candidate's decision threshold was chosen (its card).
+    """
+    task = params.data.task
+    constant = constant_models(frames, task)
+    intervals: dict[str, Any] = {}
+    if champion not in constant:
+        intervals[f"{champion}'s {params.compare.primary_metric}"] = value
     for name, entry in statistics.items():
-        intervals[f"{name}'s gain over {reference}"] = entry
-        for opponent, against in entry.get("against", {}).items():
-            intervals[f"{name}'s gain over {opponent}"] = against
+        pairs = [(reference, entry), *entry.get("against", {}).items()]
+        for opponent, interval in pairs:
+            if not {name, opponent} & constant:
+                intervals[f"{name}'s gain over {opponent}"] = interval
     notices = zero_width(intervals, plan)
-    if params.data.task != "regression":
+    if task != "regression":
         notices += few_minority_rows(frames[champion], params.compare.min_minority_rows, plan)
-    return notices + constant_predictions(frames, params.data.task)
+    return notices + constant_predictions(frames, task, tuned)
 
 
 def _reference(candidates: list[Candidate]) -> Candidate:
