@@ -61,7 +61,7 @@ def test_a_32_row_table_is_scored_out_of_fold_with_no_zero_width_interval(grades
     assert 0.0 <= lower < upper <= 1.0
     statistics = json.loads((project / "reports/compare/statistics.json").read_text())
     assert statistics and all(s["upper"] > s["lower"] for s in statistics.values())
-    assert "zero width" not in output
+    assert "has zero width" not in output
     predictions = pd.read_parquet(project / "candidates/baseline/linear.parquet")
     assert len(predictions) == 64 and predictions["fold"].nunique() == 10
 
@@ -114,5 +114,5 @@ def test_a_holdout_of_7_rows_is_called_degenerate_and_the_advice_works(grades):
     )
     followed = again.stdout + again.stderr
     assert "Champion: linear" in followed
-    assert "zero width" not in followed and "only 3 of class" not in followed
+    assert "has zero width" not in followed and "only 3 of class" not in followed
     assert "hgb" not in (project / "reports/compare/comparison.md").read_text()
