@@ -31,7 +31,7 @@ from .candidates import predict_test, read_candidates
 from .config import Params
 from .data import features_and_target
 from .errors import StageError
-from .evaluation import is_resampled, read_plan, score
+from .evaluation import is_resampled, read_plan, same_rows, score
 from .metrics import PROBA_PREFIX, positive_class, proba_columns, sign
 
 
@@ -235,7 +235,7 @@ def run(params: Params, against: str | None = None) -> None:
             return
         before, theirs = committed
     stats = None
-    if theirs is not None and _same_rows(theirs, ours):
+    if theirs is not None and same_rows(ours, theirs):
         stats = paired_statistics(
             theirs, {"current": ours}, set(), task, params.compare, params.data.positive_class
         )["current"]
@@ -251,14 +251,6 @@ def run(params: Params, against: str | None = None) -> None:
     _report(report)
     if text.startswith("regression"):
         raise RegressionError(text)
-
-
-def _same_rows(theirs: pd.DataFrame, ours: pd.DataFrame) -> bool:
-    """Whether two prediction tables hold the same rows (and folds, out of fold) in order."""
-    columns = [c for c in (paths.ROW_ID, "fold") if c in ours.columns]
-    if any(c not in theirs.columns for c in columns) or len(theirs) != len(ours):
-        return False
-    return bool((theirs[columns].to_numpy() == ours[columns].to_numpy()).all())
 
 
 def _report(markdown: str) -> None:

@@ -156,9 +156,8 @@ def constant_models(frames: Mapping[str, pd.DataFrame], task: str) -> set[str]:
     """Candidates whose predictions are constant in at least half the folds (the dummy too)."""
     found = set()
     for name, frame in frames.items():
-        parts = [rows for _, rows in frame.groupby(FOLD)] if is_resampled(frame) else [frame]
-        values = proba_columns(frame) if task != "regression" else ["y_pred"]
-        if name == "dummy" or 2 * sum(_flat(part, values) for part in parts) >= len(parts):
+        flat, folds = _flat_folds(frame, task)
+        if name == "dummy" or 2 * flat >= folds:
             found.add(name)
     return found
 
@@ -185,20 +184,19 @@ def constant_predictions(
     for name, frame in frames.items():
         if name == "dummy":
             continue
-        parts = [rows for _, rows in frame.groupby(FOLD)] if is_resampled(frame) else [frame]
-        values = proba_columns(frame) if task != "regression" else ["y_pred"]
-        flat = sum(_flat(part, values) for part in parts)
-        if 2 * flat >= len(parts):
+        flat, folds = _flat_folds(frame, task)
+        if 2 * flat >= folds:
             kind = "probabilities" if task != "regression" else "value"
             notices.append(
                 f"Warning: {name} predicts the same {kind} for every row "
-                f"{_where(flat, len(parts))}: it ranks nothing, so it is no better than the "
+                f"{_where(flat, folds)}: it ranks nothing, so it is no better than the "
                 f"dummy by construction (its intervals may have zero width); "
                 f"{_constant_advice(name, task)}"
             )
             continue
         if task == "regression":
             continue
+        parts = _parts(frame)
         one_label = sum(int(part["y_pred"].nunique() <= 1) for part in parts)
         if 2 * one_label >= len(parts):
             label = frame["y_pred"].astype(str).mode().iloc[0]
@@ -225,8 +223,16 @@ def _label_advice(name: str, task: str, choice: str | None) -> str:
     return f"its threshold is {choice or 'fixed at 0.5'}; its ranking is in its ROC AUC"
 
 
-def _flat(part: pd.DataFrame, columns: list[str]) -> int:
-    return int((part[columns].nunique() <= 1).all())
+def _parts(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """Each fold's rows (one model each), or the whole test split."""
+    return [rows for _, rows in frame.groupby(FOLD)] if is_resampled(frame) else [frame]
+
+
+def _flat_folds(frame: pd.DataFrame, task: str) -> tuple[int, int]:
+    """How many folds (or test splits) hold constant predictions, and of how many."""
+    values = proba_columns(frame) if task != "regression" else ["y_pred"]
+    parts = _parts(frame)
+    return sum(int((part[values].nunique() <= 1).all()) for part in parts), len(parts)
 
 
 def _where(count: int, folds: int) -> str:

@@ -222,6 +222,18 @@ def out_of_fold(
     return predictions[columns + [c for c in predictions.columns if c not in columns]]
 
 
+def same_rows(expected: pd.DataFrame, predictions: pd.DataFrame) -> bool:
+    """Whether ``predictions`` hold the rows of ``expected`` in the same order.
+
+    Compared on ``row_id`` and, for out-of-fold tables (a ``fold`` column in ``expected``),
+    on ``fold`` too.
+    """
+    columns = [c for c in (paths.ROW_ID, FOLD) if c in expected.columns]
+    if any(c not in predictions.columns for c in columns) or len(predictions) != len(expected):
+        return False
+    return bool((predictions[columns].to_numpy() == expected[columns].to_numpy()).all())
+
+
 def is_resampled(predictions: pd.DataFrame) -> bool:
     """Whether a prediction table holds out-of-fold predictions (a ``fold`` column)."""
     return FOLD in predictions.columns

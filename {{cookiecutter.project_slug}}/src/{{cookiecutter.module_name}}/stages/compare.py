@@ -48,7 +48,7 @@ from ..degenerate import (
     zero_width,
 )
 from ..errors import StageError
-from ..evaluation import FOLD, Plan, evaluation_rows, read_plan, score
+from ..evaluation import FOLD, Plan, evaluation_rows, read_plan, same_rows, score
 from ..metrics import (
     GREATER_IS_BETTER,
     classes_of,
@@ -75,12 +75,9 @@ def check_same_rows(candidates: list[tuple[Candidate, pd.DataFrame]], rows: pd.D
     StageError
         Naming the candidate whose rows or folds differ (a stale stage output).
     """
-    columns = [c for c in (paths.ROW_ID, FOLD) if c in rows.columns]
-    expected = rows[columns].to_numpy()
-    where = paths.FOLDS if FOLD in columns else paths.TEST
+    where = paths.FOLDS if FOLD in rows.columns else paths.TEST
     for candidate, predictions in candidates:
-        found = predictions[[c for c in columns if c in predictions.columns]].to_numpy()
-        if found.shape != expected.shape or not (found == expected).all():
+        if not same_rows(rows, predictions):
             raise StageError(
                 f"{candidate.predictions_path}: rows differ from the evaluation rows {where}; "
                 f"re-run the {candidate.stage} stage (dvc repro)"
