@@ -7,9 +7,10 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from conftest import TABLES, bake, project_env, run_in, venv_on_top
+from conftest import TABLES, TARGETS, bake, project_env, run_in, venv_on_top
 
 pytestmark = pytest.mark.pipeline
 STAGES = ["validate", "split", "baseline", "compare"]
@@ -330,3 +331,33 @@ def test_a_deleted_column_is_reported_once_and_the_committed_table_comes_back(co
         run_in(project, *command.split())
     assert raw.read_bytes() == original
     assert not run_in(project, "git", "status", "--porcelain", dvc_file).stdout.strip()
+
+
+# Last: the tests above count the stage runs, and this one adds a predict run.
+def test_predict_scores_the_bundled_table_with_the_registered_champion(reproduced):
+    task, project, _ = reproduced
+    table = next(project.glob("data/raw/*.csv"))
+    done = run_in(project, "python", "-m", "tabular_baseline", "predict", str(table))
+    scored = pd.read_csv(project / "predictions" / table.name)
+    raw = pd.read_csv(table)
+    target = raw[TARGETS[task]]
+    champion = compare_metrics(project)["champion"]
+    assert len(scored) == len(raw)
+    assert (scored["model"] == champion).all() and (scored["model_version"] == 1).all()
+    assert "0 of" in done.stdout and "column(s) flagged" in done.stdout  # its own rows
+    # The models saw every row (small tables are refit on all of them): in-sample figures.
+    if task == "regression":
+        assert f"batch metrics on the {len(raw)} rows with a target: rmse" in done.stdout
+        assert np.isfinite(scored["prediction"]).all()
+        assert np.corrcoef(scored["prediction"], target)[0, 1] > 0.5
+    else:
+        probabilities = scored.filter(like="proba_")
+        assert list(probabilities.columns) == [
+            f"proba_{label}" for label in sorted(target.astype(str).unique())
+        ]
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+        accuracy = (scored["prediction"].astype(str) == target.astype(str)).mean()
+        assert accuracy >= 0.9
+        assert f"batch metrics on the {len(raw)} rows with a target: roc_auc" in done.stdout
+    runs = stage_runs(project)
+    assert runs.loc[runs["name"] == "predict", "status"].tolist() == ["FINISHED"]

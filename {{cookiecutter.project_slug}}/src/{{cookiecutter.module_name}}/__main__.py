@@ -10,6 +10,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+from pathlib import Path
 
 from . import stages
 from .config import load_params
@@ -54,6 +55,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REF",
         help="a git revision, or 'champion' (the MLflow alias); default: check.reference",
     )
+    score = commands.add_parser(
+        "predict",
+        help="score a CSV batch of new rows with the champion (validation and drift checks)",
+    )
+    score.add_argument("batch", type=Path, metavar="BATCH.csv", help="the rows to score")
+    score.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        help="predictions file, .csv or .parquet (default: predictions/<batch name>.csv)",
+    )
+    score.add_argument(
+        "--model",
+        default="champion",
+        metavar="NAME",
+        help="'champion' (the MLflow registry alias, default) or a candidate: linear, hgb...",
+    )
     return parser
 
 
@@ -66,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             importlib.import_module(f"{__package__}.suite").run(params, force=args.force)
         elif args.command == "init-repo":
             importlib.import_module(f"{__package__}.repository").run(params, remote=args.remote)
+        elif args.command == "predict":
+            importlib.import_module(f"{__package__}.predict").run(
+                params, source=args.batch, output=args.output, model=args.model
+            )
         elif args.command == "check":
             importlib.import_module(f"{__package__}.check").run(params, against=args.against)
         else:

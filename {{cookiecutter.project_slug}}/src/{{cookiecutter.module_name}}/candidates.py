@@ -107,15 +107,44 @@ def predictions_frame(
     return frame
 
 
+def predict_rows(
+    model: Any, X: pd.DataFrame, classes: list[str] | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Predict rows with a fitted model: labels or values, and class probabilities.
+
+    Classification: probabilities as float64 rows summing to one (columns in the order of
+    ``classes``, the model's ``classes_``) and the most probable class as the label, or,
+    for a model with a tuned decision threshold (scikit-learn's
+    ``TunedThresholdClassifierCV``, attribute ``best_threshold_``), its own ``predict``:
+    the label a served model (``mlflow models serve``) answers, too.
+
+    Parameters
+    ----------
+    model : fitted estimator with ``predict`` (regression) or ``predict_proba``
+    X : DataFrame of shape (n_rows, n_features)
+    classes : list of str, or None for regression
+
+    Returns
+    -------
+    predicted : ndarray of shape (n_rows,)
+        Labels (object) or values (float).
+    proba : ndarray of shape (n_rows, n_classes), or None for regression
+    """
+    if classes is None:
+        return np.asarray(model.predict(X), dtype=np.float64), None
+    proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+    proba /= proba.sum(axis=1, keepdims=True)
+    if hasattr(model, "best_threshold_"):
+        predicted = np.asarray(model.predict(X), dtype=object)
+    else:
+        predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+    return predicted, proba
+
+
 def predict_test(
     model: Any, X: pd.DataFrame, row_ids: pd.Series, y_true: pd.Series, classes: list[str] | None
 ) -> pd.DataFrame:
-    """Predict the test split with a fitted model, as a prediction table.
-
-    Classification: probabilities as float64 rows summing to one (columns in the order of
-    ``classes``, the model's ``classes_``) and the most probable class as ``y_pred``, or,
-    for a model with a tuned decision threshold (scikit-learn's
-    ``TunedThresholdClassifierCV``, attribute ``best_threshold_``), its own ``predict``.
+    """Predict the test split with a fitted model, as a prediction table (:func:`predict_rows`).
 
     Parameters
     ----------
@@ -128,14 +157,7 @@ def predict_test(
     -------
     DataFrame of shape (n_test_rows, 3 + n_classes)
     """
-    if classes is None:
-        return predictions_frame(row_ids, y_true, model.predict(X))
-    proba = np.asarray(model.predict_proba(X), dtype=np.float64)
-    proba /= proba.sum(axis=1, keepdims=True)
-    if hasattr(model, "best_threshold_"):
-        predicted = np.asarray(model.predict(X), dtype=object)
-    else:
-        predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+    predicted, proba = predict_rows(model, X, classes)
     return predictions_frame(row_ids, y_true, predicted, proba, classes)
 
 

@@ -174,6 +174,20 @@ class CheckParams(_Section):
     max_loss: float = Field(ge=0)
 
 
+class PredictParams(_Section):
+    """Scoring new rows (``python -m <package> predict``): when a column's drift is flagged.
+
+    ``drift_psi_threshold``: population stability index above which a column has shifted
+    (0.2, the usual limit; :mod:`.drift`), judged from ``drift_min_rows`` batch rows on.
+    ``drift_unseen_share``: share of a text column's values unseen in training above which
+    it is flagged, whatever the batch's size.
+    """
+
+    drift_psi_threshold: PositiveFloat = 0.2
+    drift_unseen_share: float = Field(default=0.05, ge=0, lt=1)
+    drift_min_rows: int = Field(default=30, ge=1)
+
+
 class MlflowParams(_Section):
     """Tracking: ``MLFLOW_TRACKING_URI`` in the environment wins over ``tracking_uri``."""
 
@@ -192,6 +206,7 @@ class Params(_Section):
     deep: DeepParams | None = None
     compare: CompareParams
     check: CheckParams
+    predict: PredictParams = PredictParams()
     mlflow: MlflowParams
 
     @model_validator(mode="after")

@@ -19,7 +19,12 @@ class DataError(StageError):
     """The raw table cannot be read as configured; the message names the file and setting."""
 
 
-def load_table(data: DataParams) -> pd.DataFrame:
+def load_table(
+    data: DataParams,
+    *,
+    text_columns: Iterable[str] = (),
+    path_fix: str = "set data.path in params.yaml",
+) -> pd.DataFrame:
     """Read the raw CSV with the ``data`` settings of params.yaml.
 
     Parameters
@@ -27,6 +32,11 @@ def load_table(data: DataParams) -> pd.DataFrame:
     data : DataParams
         ``path``, ``sep``, ``encoding``, ``decimal`` and ``na_values`` are passed to
         :func:`pandas.read_csv`.
+    text_columns : iterable of str, default=()
+        Columns read as text whatever they hold (a batch to score: ``007`` stays
+        ``007`` where training read text); names absent from the file are ignored.
+    path_fix : str, default="set data.path in params.yaml"
+        What a missing or empty file's message tells the user to do.
 
     Returns
     -------
@@ -49,11 +59,12 @@ def load_table(data: DataParams) -> pd.DataFrame:
             encoding=data.encoding,
             decimal=data.decimal,
             na_values=data.na_values or None,
+            dtype=dict.fromkeys(text_columns, "str") or None,
         )
     except FileNotFoundError as exc:
-        raise DataError(f"{data.path}: file not found; set data.path in params.yaml") from exc
+        raise DataError(f"{data.path}: file not found; {path_fix}") from exc
     except pd.errors.EmptyDataError as exc:
-        raise DataError(f"{data.path}: the file is empty; set data.path in params.yaml") from exc
+        raise DataError(f"{data.path}: the file is empty; {path_fix}") from exc
     except UnicodeDecodeError as exc:
         raise DataError(
             f"{data.path}: byte {_first_undecodable(data.path, data.encoding)} cannot be decoded "

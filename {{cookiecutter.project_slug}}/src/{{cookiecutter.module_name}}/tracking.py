@@ -341,11 +341,12 @@ def runs_not_in_store(run_ids: Mapping[str, str]) -> list[str]:
     return missing
 
 
-def register_champion(model_uri: str, name: str, reason: str) -> str:
+def register_champion(model_uri: str, name: str, candidate: str, reason: str) -> str:
     """Register a logged model under ``name`` and point the alias ``champion`` at it.
 
     If the alias already points at a version of the same logged model, nothing new is
-    registered. Returns the champion's model version (as text), tagged with the reason.
+    registered. Returns the champion's model version (as text), tagged with the
+    candidate's name (``candidate``, read by ``predict``) and the reason.
     ``model_uri`` must be in the active store (see :func:`runs_not_in_store`).
     """
     import mlflow
@@ -360,7 +361,9 @@ def register_champion(model_uri: str, name: str, reason: str) -> str:
             current = None
         if current is not None and current.source == model_uri:
             return str(current.version)
-        version = mlflow.register_model(model_uri, name, tags={"reason": reason[:5000]})
+        version = mlflow.register_model(
+            model_uri, name, tags={"candidate": candidate, "reason": reason[:5000]}
+        )
         client.set_registered_model_alias(name, "champion", version.version)
     return str(version.version)
 
@@ -371,6 +374,11 @@ def log_sklearn_model(model: Any, name: str, X_example: Any, extra: tuple[str, .
     Passing ``pip_requirements`` and ``signature`` skips MLflow's requirement inference
     (a subprocess of several seconds); ``extra`` names further distributions the model
     needs (pinned to their installed versions). Returns the model URI.
+
+    Every input column is declared ``Any`` (required): MLflow's own type enforcement
+    refuses a batch whose column is blank in every row (NaN in a text column) or holds
+    only whole numbers (int64 where float64 was seen), though the model scores both: its
+    first step (:class:`.features.ColumnTypes`) gives each column its training type.
     """
     import logging
     from importlib.metadata import version
@@ -379,20 +387,19 @@ def log_sklearn_model(model: Any, name: str, X_example: Any, extra: tuple[str, .
     import numpy
     import pandas
     import sklearn
-    from mlflow.models import infer_signature
+    from mlflow.models import ModelSignature, infer_signature
+    from mlflow.types.schema import AnyType, ColSpec, Schema
 
     # The models are made and loaded by this project itself: cloudpickle's warning about
     # untrusted files does not apply, and skops refuses HistGradientBoosting's trees.
     logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
     example = X_example.head(5)
-    integers = example.select_dtypes("integer").columns
-    # Integer columns are declared as doubles so that missing values are accepted later.
-    example = example.astype(dict.fromkeys(integers, "float64"))
-    signature = infer_signature(example, model.predict(example))
+    inputs = Schema([ColSpec(AnyType(), str(column)) for column in example.columns])
+    outputs = infer_signature(example, model.predict(example)).outputs
     info = mlflow.sklearn.log_model(
         model,
         name=name,
-        signature=signature,
+        signature=ModelSignature(inputs, outputs),
         pip_requirements=[
             f"scikit-learn=={sklearn.__version__}",
             f"pandas=={pandas.__version__}",

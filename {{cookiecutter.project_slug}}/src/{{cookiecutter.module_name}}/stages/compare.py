@@ -495,7 +495,7 @@ def _track(
         model_uri = str(chosen.details["model_uri"])
         if champion in elsewhere:
             model_uri = _log_model_again(chosen, params)
-        version = tracking.register_champion(model_uri, params.mlflow.experiment, reason)
+        version = tracking.register_champion(model_uri, params.mlflow.experiment, champion, reason)
         tracking.set_tags({"champion_model_version": version, "registry": "alias champion set"})
     return elsewhere
 

@@ -29,8 +29,10 @@ import torch
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
@@ -232,7 +234,9 @@ def fit_pipeline(
     Pipeline
         preprocessing, float32 conversion, MLP; ``predict_proba`` for classes.
     """
-    if not hasattr(preprocess, "transformers_"):
+    try:
+        check_is_fitted(preprocess)
+    except NotFittedError:
         preprocess = preprocess.fit(X, y)
     net = fit_mlp(to_float32(preprocess.transform(X)), y, task, p, verbose)
     return make_pipeline(preprocess, FunctionTransformer(to_float32), net)
