@@ -17,6 +17,13 @@ wall time and peak memory (resident set of the stage and its worker processes, s
 every 50 ms). The baseline runs dummy and linear models (``baseline.hgb.enabled: false``)
 with ``--n-jobs`` worker processes; everything else keeps the baked defaults.
 
+Part 3, scoring (``python -m tabular_baseline predict``): a project trained on a generated
+table of ``--score-train-rows`` rows (baked defaults, gradient-boosted trees included),
+then fresh batches of ``--score-rows`` rows of the same kind (another seed, no target)
+scored with the registered champion: reading, suite validation, drift, scoring, the
+predictions file and the MLflow run, with wall time and peak memory. Targets (issue 15,
+2 cores): 100,000 rows under 15 s, 1,000,000 under 2 minutes, under 4 GB.
+
 No timing here is asserted anywhere: the figures are for reading.
 """
 
@@ -196,12 +203,50 @@ def scaling(work: Path, rows_list: list[int], n_jobs: int) -> None:
         )
 
 
+#: Scoring targets of issue 15: rows -> seconds.
+SCORING_TARGETS = {100_000: 15.0, 1_000_000: 120.0}
+
+
+def scoring(work: Path, train_rows: int, batch_rows: list[int]) -> None:
+    """Part 3: ``predict`` on generated batches with the registered champion."""
+    table = work / "scoring_train.csv"
+    synthetic_table(train_rows).to_csv(table, index=False)
+    _, project = bake(
+        work / "scoring",
+        data_source="own_csv",
+        csv_path=str(table),
+        target_column=TARGET,
+        task="binary",
+    )
+    env = environment(project)
+    seconds, _ = measure([sys.executable, "-m", "dvc", "repro"], project, env)
+    champion = yaml.safe_load((project / "reports/compare/metrics.json").read_text())["champion"]
+    print(f"  trained on {train_rows:,} rows in {seconds:.1f} s; champion: {champion}")
+    results = {}
+    for rows in batch_rows:
+        batch = work / f"batch_{rows}.csv"
+        synthetic_table(rows, seed=1).drop(columns=[TARGET]).to_csv(batch, index=False)
+        command = [sys.executable, "-m", SLUG.replace("-", "_"), "predict", str(batch)]
+        results[rows] = measure(command, project, env)
+        print(f"  {rows:>9,} rows scored {results[rows][0]:8.2f} s  {results[rows][1]:8.0f} MB")
+        batch.unlink()
+    print(f"\nScoring with the champion ({champion}, trained on {train_rows:,} generated rows)")
+    for rows, (seconds, peak) in results.items():
+        limit = SCORING_TARGETS.get(rows)
+        verdict = f"target < {limit:.0f} s, < 4096 MB" if limit else "no target"
+        print(f"  {rows:>9,} rows  {seconds:7.1f} s  {peak:6.0f} MB peak   ({verdict})")
+
+
 def main() -> None:
-    """Parse the arguments and run both parts in a temporary folder."""
+    """Parse the arguments and run the three parts in a temporary folder."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="runs of each part-1 step")
     parser.add_argument("--rows", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--n-jobs", type=int, default=2, help="baseline.n_jobs for part 2")
+    parser.add_argument(
+        "--score-rows", type=int, nargs="*", default=[100_000, 1_000_000], help="part 3 batches"
+    )
+    parser.add_argument("--score-train-rows", type=int, default=10_000)
     parser.add_argument("--keep", action="store_true", help="keep the baked projects")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="baseline-first-bench-"))
@@ -211,6 +256,8 @@ def main() -> None:
             bundled_table(work, args.repeats)
         if args.rows:
             scaling(work, args.rows, args.n_jobs)
+        if args.score_rows:
+            scoring(work, args.score_train_rows, args.score_rows)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

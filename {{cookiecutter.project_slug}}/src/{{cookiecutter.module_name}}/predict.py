@@ -42,6 +42,8 @@ from .targets import did_you_mean
 
 PREDICTIONS_DIR = Path("predictions")
 CHAMPION = "champion"
+#: Drift table rows printed (flagged columns first, then by PSI); the run holds every one.
+CONSOLE_ROWS = 30
 
 
 def default_output(batch: Path) -> Path:
@@ -202,16 +204,20 @@ def _print_report(
         f"predict: drift against the training split: {len(flagged)} of {len(drift)} column(s) "
         "flagged"
         + ("" if judged else f" (shifts not judged: {rows} row(s) < predict.drift_min_rows)")
-        + "; every column's figures: drift.json in the MLflow run"
+        + " (missing: share in training -> in the batch)"
     )
+    top = drift.sort_values(["drift", "psi"], ascending=False, kind="stable").head(CONSOLE_ROWS)
+    shown = top.assign(
+        missing=[
+            f"{a:.0%} -> {b:.0%}"
+            for a, b in zip(top["missing_train"], top["missing_batch"], strict=True)
+        ],
+        drift=top["drift"].map({True: "yes", False: ""}),
+    )[["column", "kind", "missing", "psi", "ks_statistic", "drift", "reason"]]
+    print(tabulate(shown, headers="keys", tablefmt="github", showindex=False, floatfmt=".3f"))
+    if len(drift) > CONSOLE_ROWS:
+        print(f"... and {len(drift) - CONSOLE_ROWS} more column(s): drift.json in the MLflow run")
     if len(flagged):
-        shown = flagged.assign(
-            missing=[
-                f"{a:.0%} -> {b:.0%}"
-                for a, b in zip(flagged["missing_train"], flagged["missing_batch"], strict=True)
-            ]
-        )[["column", "kind", "missing", "psi", "ks_statistic", "reason"]]
-        print(tabulate(shown, headers="keys", tablefmt="github", showindex=False, floatfmt=".3f"))
         print(f"predict: warning: drift in {', '.join(flagged['column'])}")
     if metrics:
         shown_metrics = ", ".join(f"{key} {value:.4f}" for key, value in metrics.items())
