@@ -138,7 +138,7 @@ def test_values_a_model_cannot_score_stop_it_and_those_it_can_are_reported(churn
     assert not output.exists()
     bad.loc[7, "support_calls"] = np.nan  # the advice: leave the field empty
     done, output = predict(project, bad.assign(region="north"), "bad")
-    assert "'monthly_charges': 1 value(s) not numbers (line 6), e.g. 'unknown'" in done.stdout
+    assert "'monthly_charges': 1 values not numeric, e.g. 'unknown' (line 6): scored as missing" in done.stdout
     assert "ignored: region" in done.stdout
     assert pd.read_csv(output)["prediction"].notna().all()
 
@@ -152,6 +152,10 @@ def test_one_row_and_a_named_candidate(churn):
     assert scored["model_version"].iloc[0].startswith("local ")
     done, _ = predict(project, batch, "typo", "--model", "lineer", check=False)
     assert done.returncode == 1 and "did you mean 'linear'?" in done.stderr
+    inside = str(project / "data/raw/churn.csv")
+    done, _ = predict(project, batch, "into", "--output", inside, check=False)
+    assert done.returncode == 1 and "inside the pipeline's folders" in done.stderr
+    assert len(pd.read_csv(inside)) == 300  # the raw table is untouched
 
 
 def free_port() -> int:

@@ -23,7 +23,7 @@ from .data import load_table
 from .errors import StageError
 from .features import ColumnTypes
 from .targets import did_you_mean
-from .validation_report import expected, listing
+from .validation_report import expected, listing, non_numeric_values
 
 #: Expectations about the whole table, which describe the training table, not a batch.
 TABLE_EXPECTATIONS = {"expect_table_columns_to_match_set", "expect_table_row_count_to_be_between"}
@@ -102,15 +102,13 @@ def read_batch(path: Path, params: Params, types: ColumnTypes) -> Batch:
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             numbers = pd.to_numeric(values, errors="coerce")
             bad = values[numbers.isna() & values.notna()]
-            examples = listing([str(value) for value in bad.unique()[:3]])
             findings.append(
                 Finding(
                     column,
                     "not_numeric",
                     "warning",
-                    f"{len(bad)} value(s) not numbers ({file_lines(bad.index, source)}), e.g. "
-                    f"{examples}: scored as missing (if they mean missing, add them to "
-                    "data.na_values in params.yaml)",
+                    f"{non_numeric_values(values)} ({file_lines(bad.index, source)}): scored as "
+                    "missing",
                 )
             )
             values = numbers
@@ -201,7 +199,7 @@ def validate_batch(batch: Batch, suite_path: Path) -> list[Finding]:
                 kwargs["column"],
                 kind,
                 "warning",
-                f"{detail}; the suite expects {expected(kind, kwargs)}: scored all the same",
+                f"{detail}; the suite expects {expected(kind, kwargs)}: scored anyway",
             )
         )
     return findings

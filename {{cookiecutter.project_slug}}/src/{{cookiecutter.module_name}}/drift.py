@@ -4,8 +4,10 @@ The population stability index (PSI) compares the share of rows in each bin:
 ``sum((batch - train) * ln(batch / train))`` over the bins (Siddiqi, *Credit Risk
 Scorecards*, Wiley 2006, ch. 8; Yurdakul, "Statistical properties of the population
 stability index", 2018). Numbers are binned at the training split's deciles, text at its
-categories plus one bin for values it never had; missing values are a bin of their own in
-both, so a column left blank in the batch shows as a shift. By the usual rule a PSI under
+ten most frequent categories plus one bin for the rest and values it never had; missing
+values are a bin of their own in both, so a column left blank in the batch shows as a
+shift. A PSI is flagged only when sampling noise would exceed it less than 1 % of the time
+(:func:`psi_noise_pvalue`): small batches give large PSIs by chance. By the usual rule a PSI under
 0.1 is stable, 0.1 to 0.2 a moderate shift and above 0.2 a shift worth acting on. Numbers
 also get scipy's two-sample Kolmogorov-Smirnov test (:func:`scipy.stats.ks_2samp`) of
 the values present, for reading: with large batches its p-value is tiny for any shift,
@@ -16,13 +18,29 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import ks_2samp
+from scipy.stats import chi2, ks_2samp
 
 from .config import PredictParams
 
 #: Share given to a bin that holds no row, so that its logarithm stays finite.
 EMPTY_SHARE = 1e-4
 DECILES = np.linspace(0.1, 0.9, 9)
+#: Text columns: the most frequent training categories kept as bins, the rest pooled.
+TOP_CATEGORIES = 10
+#: A PSI is flagged only if sampling noise alone would exceed it less often than this.
+NOISE_LEVEL = 0.01
+
+
+def psi_noise_pvalue(index: float, bins: int, train_rows: int, batch_rows: int) -> float:
+    """Chance that two samples of one distribution give a PSI of ``index`` or more.
+
+    Under no shift, ``index / (1 / train_rows + 1 / batch_rows)`` is approximately
+    chi-squared with ``bins - 1`` degrees of freedom (Yurdakul 2018): small batches give
+    large PSIs by chance alone.
+    """
+    if bins < 2 or not train_rows or not batch_rows:
+        return 1.0
+    return float(chi2.sf(index / (1 / train_rows + 1 / batch_rows), bins - 1))
 
 
 def psi(train_counts: np.ndarray, batch_counts: np.ndarray) -> float:
@@ -61,9 +79,13 @@ def _text_bins(train: pd.Series, batch: pd.Series) -> tuple[np.ndarray, np.ndarr
     seen = train.dropna().astype(str).value_counts()
     values = batch.dropna().astype(str)
     unseen = values[~values.isin(seen.index)]
-    batch_counts = values.value_counts().reindex(seen.index, fill_value=0).to_numpy()
-    train_bins = np.concatenate([seen.to_numpy(), [0, train.isna().sum()]])
-    batch_bins = np.concatenate([batch_counts, [len(unseen), batch.isna().sum()]])
+    top = seen.index[:TOP_CATEGORIES]
+    batch_top = values.value_counts().reindex(top, fill_value=0).to_numpy()
+    train_bins = np.concatenate([seen.to_numpy()[: len(top)], [seen.iloc[len(top) :].sum()]])
+    batch_bins = np.concatenate([batch_top, [len(values) - batch_top.sum()]])
+    # Missing values are a bin of their own; unseen values are pooled with the rare ones.
+    train_bins = np.append(train_bins, train.isna().sum())
+    batch_bins = np.append(batch_bins, batch.isna().sum())
     return train_bins, batch_bins, unseen
 
 
@@ -116,8 +138,12 @@ def drift_table(
                     f"limit {p.drift_unseen_share:.0%})"
                 )
         index, note = psi(train_bins, batch_bins), ""
+        used = int(np.count_nonzero(train_bins + batch_bins))
+        noise = psi_noise_pvalue(index, used, len(train), len(batch))
         if len(batch) < p.drift_min_rows:
             note = f"too few rows to judge a shift ({len(batch)} < {p.drift_min_rows})"
+        elif index > p.drift_psi_threshold and noise >= NOISE_LEVEL:
+            note = f"PSI {index:.2f} within sampling noise for {len(batch)} rows"
         elif index > p.drift_psi_threshold:
             reasons.insert(0, f"PSI {index:.2f} > {p.drift_psi_threshold}")
         rows.append(

@@ -42,6 +42,8 @@ from .targets import did_you_mean
 
 PREDICTIONS_DIR = Path("predictions")
 CHAMPION = "champion"
+#: Folders whose files the stages write or DVC tracks: never a place for predictions.
+PROJECT_FOLDERS = ("data", "models", "candidates", "reports", "expectations")
 #: Drift table rows printed (flagged columns first, then by PSI); the run holds every one.
 CONSOLE_ROWS = 30
 
@@ -247,10 +249,21 @@ def run(params: Params, *, source: Path, output: Path | None = None, model: str 
         FAILED and no predictions file is written.
     """
     output = output or default_output(source)
-    if output.suffix not in {".csv", ".parquet"}:
+    if source.is_dir():
+        raise StageError(f"{source} is a folder; give the CSV file to score")
+    if output.suffix.lower() not in {".csv", ".parquet"}:
         raise StageError(f"--output {output}: give a .csv or .parquet file name")
     if output.resolve() == source.resolve():
         raise StageError(f"--output {output} is the batch itself; give another file name")
+    root = Path.cwd().resolve()
+    if any(output.resolve().is_relative_to(root / folder) for folder in PROJECT_FOLDERS):
+        raise StageError(
+            f"--output {output} is inside the pipeline's folders ({', '.join(PROJECT_FOLDERS)}), "
+            f"whose files DVC and the stages own; write under {PREDICTIONS_DIR}/ or elsewhere"
+        )
+    for parent in output.parents:
+        if parent.exists() and not parent.is_dir():
+            raise StageError(f"--output {output}: {parent} is a file, not a folder")
     if not paths.TRAIN.exists():
         raise StageError(f"{paths.TRAIN} not found: run dvc repro (or dvc pull) first")
     with tracking.stage_run("predict", params):
@@ -276,7 +289,7 @@ def run(params: Params, *, source: Path, output: Path | None = None, model: str 
         table = output_table(batch, predicted, proba, classes, ids, (candidate, version))
         _print_report(batch, drift, metrics, note, str(source), params.predict.drift_min_rows)
         _track(source, output, batch, drift, metrics, (candidate, version, model))
-        (write_parquet if output.suffix == ".parquet" else write_csv)(output, table)
+        (write_parquet if output.suffix.lower() == ".parquet" else write_csv)(output, table)
         tracking.log_artifacts(output, directory="predictions")
     print(f"predict: {len(table):,} predictions of {candidate} (version {version}) in {output}")
     return output
@@ -293,7 +306,9 @@ def _track(
     import mlflow
 
     candidate, version, asked = model
-    tracking.log_params({"input": str(source), "output": str(output), "model": asked})
+    tracking.log_params(
+        {"input": str(source.resolve()), "output": str(output.resolve()), "model": asked}
+    )
     tracking.set_tags(
         {
             "input_hash": file_hash(source),
