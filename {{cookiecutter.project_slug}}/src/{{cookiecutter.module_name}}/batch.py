@@ -87,10 +87,11 @@ def read_batch(path: Path, params: Params, types: ColumnTypes) -> Batch:
     features = [str(column) for column in types.feature_names_in_]
     missing = [column for column in features if column not in frame.columns]
     if missing:
-        near = "".join(did_you_mean(column, list(map(str, frame.columns))) for column in missing)
+        spare = [str(column) for column in frame.columns if column not in features]
+        near = "".join(did_you_mean(column, spare) for column in missing)
         raise BatchError(
             f"{path}: column(s) {listing(missing)} missing; the model needs every column it was "
-            f"trained on{near}. Add them to the file (a column left empty is scored as missing)"
+            f"trained on: add them to the file (a column left empty is scored as missing){near}"
         )
     if frame.empty:
         raise BatchError(f"{path}: the file has a header but no rows to score")
