@@ -6,8 +6,10 @@ Scorecards*, Wiley 2006, ch. 8; Yurdakul, "Statistical properties of the populat
 stability index", 2018). Numbers are binned at the training split's deciles, text at its
 ten most frequent categories plus one bin for the rest and values it never had; missing
 values are a bin of their own in both, so a column left blank in the batch shows as a
-shift. A PSI is flagged only when sampling noise would exceed it less than 1 % of the time
-(:func:`psi_noise_pvalue`): small batches give large PSIs by chance. By the usual rule a PSI under
+shift. Every bin gets half a row more in both (Jeffreys' prior), so that a bin a small
+batch leaves empty is not read as a near-zero share. A PSI is flagged only when sampling
+noise would exceed it less than 1 % of the time (:func:`psi_noise_pvalue`): small batches
+give large PSIs by chance. By the usual rule a PSI under
 0.1 is stable, 0.1 to 0.2 a moderate shift and above 0.2 a shift worth acting on. Numbers
 also get scipy's two-sample Kolmogorov-Smirnov test (:func:`scipy.stats.ks_2samp`) of
 the values present, for reading: with large batches its p-value is tiny for any shift,
@@ -137,7 +139,9 @@ def drift_table(
                     f"{unseen_share:.0%} of its values never seen in training (e.g. {examples}; "
                     f"limit {p.drift_unseen_share:.0%})"
                 )
-        index, note = psi(train_bins, batch_bins), ""
+        # Half a row added to every bin (Jeffreys' prior): an empty bin of a small batch
+        # is then not read as a share of 1e-4, which alone would look like a shift.
+        index, note = psi(train_bins + 0.5, batch_bins + 0.5), ""
         used = int(np.count_nonzero(train_bins + batch_bins))
         noise = psi_noise_pvalue(index, used, len(train), len(batch))
         if len(batch) < p.drift_min_rows:
