@@ -337,7 +337,8 @@ def test_a_deleted_column_is_reported_once_and_the_committed_table_comes_back(co
 def test_predict_scores_the_bundled_table_with_the_registered_champion(reproduced):
     task, project, _ = reproduced
     table = next(project.glob("data/raw/*.csv"))
-    done = run_in(project, "python", "-m", "tabular_baseline", "predict", str(table))
+    module = project.name.replace("-", "_")  # "Demo binary": demo_binary
+    done = run_in(project, "python", "-m", module, "predict", str(table))
     scored = pd.read_csv(project / "predictions" / table.name)
     raw = pd.read_csv(table)
     target = raw[TARGETS[task]]

@@ -138,7 +138,8 @@ def test_values_a_model_cannot_score_stop_it_and_those_it_can_are_reported(churn
     assert not output.exists()
     bad.loc[7, "support_calls"] = np.nan  # the advice: leave the field empty
     done, output = predict(project, bad.assign(region="north"), "bad")
-    assert "'monthly_charges': 1 values not numeric, e.g. 'unknown' (line 6): scored as missing" in done.stdout
+    reported = "'monthly_charges': 1 values not numeric, e.g. 'unknown' (line 6): scored as missing"
+    assert reported in done.stdout
     assert "ignored: region" in done.stdout
     assert pd.read_csv(output)["prediction"].notna().all()
 
