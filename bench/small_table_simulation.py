@@ -122,7 +122,7 @@ def simulate(modules: dict[str, ModuleType], args: argparse.Namespace) -> dict[s
         frames = {
             name: evaluation.out_of_fold(
                 fit_logistic, features[columns], y, row_ids, table, CLASSES, n_jobs=1
-            )
+            )[0]
             for name, columns in (("linear", REFERENCE_COLUMNS), ("mlp", CHALLENGER_COLUMNS))
         }
         comparisons = champion.compare_challengers(

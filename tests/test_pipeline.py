@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,26 @@ from conftest import TABLES, TARGETS, bake, project_env, run_in, venv_on_top
 
 pytestmark = pytest.mark.pipeline
 STAGES = ["validate", "split", "baseline", "compare"]
+#: The pictures of what the models learned, by task (reports/explain/, compare stage).
+EXPLAIN_PNGS = {
+    "binary": {"coefficients", "importance", "partial_dependence", "calibration", "roc_pr"},
+    "multiclass": {"coefficients", "importance", "partial_dependence", "calibration"},
+    "regression": {"coefficients", "importance", "partial_dependence", "residuals"},
+}
+#: Directions known on the bundled tables: (column, coefficient column, sign). Larger,
+#: more irregular nuclei mean malignant tumours (Street, Wolberg & Mangasarian 1993); the
+#: first cultivar has the most proline, the second the least alcohol, the third the fewest
+#: flavanoids (Forina et al., UCI wine); body mass index and serum triglycerides (s5)
+#: raise diabetes progression (Efron et al., Annals of Statistics 32, 2004).
+KNOWN_DIRECTIONS = {
+    "binary": [("worst radius", "coefficient", 1), ("worst concave points", "coefficient", 1)],
+    "multiclass": [
+        ("proline", "coefficient_class_0", 1),
+        ("alcohol", "coefficient_class_1", -1),
+        ("flavanoids", "coefficient_class_2", -1),
+    ],
+    "regression": [("bmi", "coefficient", 1), ("s5", "coefficient", 1)],
+}
 
 
 @pytest.fixture(scope="module", params=["binary", "multiclass", "regression"])
@@ -113,6 +135,17 @@ def test_mlflow_has_one_finished_run_per_stage_with_the_comparison(reproduced):
     assert {"stage", "git_commit", "data_hash", "params_hash"} <= baseline_tags
     assert {"split.seed", "split.resample_below_rows", "evaluation", "data.path"} <= params
     assert len(list((project / "mlruns").rglob("MLmodel"))) == 3
+    # The report and every picture of the explanations are in the compare run.
+    with sqlite3.connect(project / "mlflow.db") as db:
+        (uri,) = db.execute("SELECT artifact_uri FROM runs WHERE run_uuid = ?", (compare_id,))
+    artifacts = Path(uri[0].removeprefix("file://"))
+    assert (artifacts / "report.html").is_file()
+    logged = {p.stem for p in (artifacts / "explain").glob("*.png")}
+    assert logged == EXPLAIN_PNGS[task]
+    assert {
+        "linear/out_of_fold_brier",
+        "dummy/out_of_fold_brier",
+    } <= metrics or task == "regression"
 
 
 def test_dvc_metrics_and_plots_show_work(reproduced):
@@ -122,6 +155,125 @@ def test_dvc_metrics_and_plots_show_work(reproduced):
     run_in(project, "dvc", "plots", "show")
     page = (project / "dvc_plots/index.html").read_text()
     assert ("predicted_vs_actual" in page) if task == "regression" else ("roc" in page)
+    # Every declared plot resolves: no missing file, no field a template cannot join.
+    plots = json.loads(run_in(project, "dvc", "plots", "show", "--json").stdout)
+    assert not plots.get("errors"), plots["errors"]
+    images = {f"reports/explain/{name}.png" for name in EXPLAIN_PNGS[task]}
+    assert images | {"reports/compare/intervals.png", "permutation_importance"} <= set(
+        plots["data"]
+    )
+    series = {"regression": {"residuals", "residuals_by_feature", "coefficients"}}
+    expected = series.get(task, {"reliability"} | ({"coefficients"} if task == "binary" else set()))
+    assert expected <= set(plots["data"])
+
+
+def test_explanations_of_the_sample_tables_show_what_is_known(reproduced):
+    task, project, _ = reproduced
+    explain = project / "reports/explain"
+    assert {p.stem for p in explain.glob("*.png")} == EXPLAIN_PNGS[task]
+    coefficients = pd.read_csv(explain / "coefficients.csv").set_index("feature")
+    for column, weight, sign in KNOWN_DIRECTIONS[task]:
+        assert np.sign(coefficients.loc[column, weight]) == sign, (column, weight)
+    weights = coefficients.filter(like="coefficient").abs().max(axis=1)
+    assert weights.is_monotonic_decreasing  # largest first
+    if task == "binary":
+        np.testing.assert_allclose(coefficients["odds_ratio"], np.exp(coefficients["coefficient"]))
+    train = pd.read_parquet(project / "data/split/train.parquet")
+    columns = set(train.columns) - {"row_id", TARGETS[task]}
+    importances = {
+        name: pd.read_csv(explain / f"importance/{name}.csv") for name in ("dummy", "linear", "hgb")
+    }
+    for name, table in importances.items():
+        assert set(table["feature"]) == columns, name
+        assert table["shuffles"].eq(5).all()  # 1 shuffle in each of the first repeat's 5 folds
+    assert importances["dummy"]["importance_mean"].eq(0).all()  # it ignores the features
+    for name in ("linear", "hgb"):
+        top = importances[name].iloc[0]
+        assert top["importance_mean"] > 0 and top["importance_mean"] > top["importance_std"] / 2
+    metrics = compare_metrics(project)
+    champion = metrics["champion"]
+    ranking = list(importances[champion]["feature"])
+    pd_table = pd.read_csv(explain / "partial_dependence.csv")
+    assert list(dict.fromkeys(pd_table["feature"])) == ranking[:3]
+    curves = pd_table.groupby(["feature"] + (["class"] if "class" in pd_table else []))["curve"]
+    assert curves.nunique().eq(51).all()  # the average and 50 individual curves
+    rows = len(train)
+    if task == "regression":
+        residuals = pd.read_csv(explain / "residuals.csv")
+        assert len(residuals) == rows and residuals["row_id"].is_unique
+        np.testing.assert_allclose(
+            residuals["residual"], residuals["actual"] - residuals["predicted"]
+        )
+        assert set(residuals["top_feature"]) == {ranking[0]}
+        return
+    scores = metrics["candidates"]
+    assert scores["linear"]["brier"] < scores["dummy"]["brier"] < 1.0
+    for name in ("dummy", "linear", "hgb"):
+        curve = pd.read_csv(explain / f"calibration/{name}.csv")
+        assert curve["rows"].sum() == 2 * rows  # both repeats' out-of-fold predictions
+        assert curve["mean_predicted"].between(0, 1).all()
+
+
+class _Resources(HTMLParser):
+    """Every tag and the attributes that load something (src, href), of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.images: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        found = dict(attrs)
+        if tag == "img":
+            self.images.append(found.get("src") or "")
+        self.links += [v or "" for k, v in attrs if k in ("href", "src") and tag != "img"]
+
+
+def test_the_report_opens_offline_and_embeds_every_plot(reproduced):
+    task, project, output = reproduced
+    assert output.index("Report (one page, opens offline): reports/report.html") > output.index(
+        "Champion: "
+    )
+    page = (project / "reports/report.html").read_text(encoding="utf-8")
+    resources = _Resources()
+    resources.feed(page)
+    assert {"script", "link", "iframe"}.isdisjoint(resources.tags)
+    assert resources.links == [] and "url(" not in page and "@import" not in page
+    prefix = "data:image/png;base64,"
+    assert all(src.startswith(prefix) for src in resources.images)
+    embedded = [base64.b64decode(src.removeprefix(prefix)) for src in resources.images]
+    pictures = sorted((project / "reports").rglob("*.png"))
+    assert len(pictures) >= len(EXPLAIN_PNGS[task]) + 2  # intervals, the baseline's plots
+    for picture in pictures:
+        assert picture.read_bytes() in embedded, picture
+    assert len(embedded) == len(pictures)
+    for heading in ("Validation", "Candidates", "Comparison", "What the models learned"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "passed" in page and compare_metrics(project)["champion"] in page
+
+
+def test_the_model_card_has_the_sections_of_mitchell_et_al(reproduced):
+    _, project, _ = reproduced
+    card = (project / "reports/model_card.md").read_text()
+    headings = [line for line in card.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## Champion",
+        "## Model details",
+        "## Intended use",
+        "## Factors",
+        "## Metrics",
+        "## Evaluation data",
+        "## Training data",
+        "## Quantitative analyses",
+        "## Ethical considerations",
+        "## Caveats and recommendations",
+    ]
+    # What only a person knows is asked for, never made up.
+    assert card.count("> **To be written by a person** (the pipeline cannot know this):") == 5
+    assert "### The linear model, read directly" in card
+    assert "### What each candidate relies on" in card
 
 
 def test_second_repro_runs_no_stage(reproduced):

@@ -70,7 +70,7 @@ def test_the_card_states_the_evaluation_behind_every_claim_and_the_caveat(grades
     project, _ = grades
     card = (project / "reports/model_card.md").read_text()
     assert "**Small sample (32 rows).**" in card
-    assert "## Evaluation\nEvery claim below rests on all 32 rows (1: 20, 0: 12)" in card
+    assert "## Evaluation data\nEvery claim below rests on all 32 rows (1: 20, 0: 12)" in card
     assert "worth about 2.9 independent ones" in card
     assert card.count("n = 32 rows, 10 folds worth 2.9 independent ones") == 2  # dummy, hgb
     # Trees cannot split 25 training rows: constant, said with the setting that helps.

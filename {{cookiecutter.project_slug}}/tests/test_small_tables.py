@@ -91,7 +91,7 @@ def _out_of_fold_pair(seed: int) -> dict[str, pd.DataFrame]:
     )
     table = folds_table(folds, row_ids.to_numpy(), FOLDS)
     return {
-        name: out_of_fold(_fit_logistic, X[columns], y, row_ids, table, CLASSES, n_jobs=1)
+        name: out_of_fold(_fit_logistic, X[columns], y, row_ids, table, CLASSES, n_jobs=1)[0]
         for name, columns in (("linear", REFERENCE_COLUMNS), ("mlp", CHALLENGER_COLUMNS))
     }
 
@@ -150,7 +150,7 @@ def test_a_32_row_table_gets_an_interval_of_nonzero_width():
         feature_groups(X), y, classification=True, n_splits=FOLDS, n_repeats=REPEATS, seed=0
     )
     table = folds_table(folds, row_ids.to_numpy(), FOLDS)
-    frame = out_of_fold(_fit_scaled_logistic, X, y, row_ids, table, CLASSES, n_jobs=1)
+    frame, _ = out_of_fold(_fit_scaled_logistic, X, y, row_ids, table, CLASSES, n_jobs=1)
     assert len(frame) == REPEATS * len(data)
     interval = champion_interval(frame, "binary", AUC, None)
     print(

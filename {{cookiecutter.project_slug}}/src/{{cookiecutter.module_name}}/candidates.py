@@ -18,7 +18,7 @@ import pandas as pd
 
 from .errors import StageError
 from .metrics import PROBA_PREFIX
-from .outputs import write_json, write_parquet
+from .outputs import write_csv, write_json, write_parquet
 from .paths import CANDIDATES_DIR, ROW_ID
 
 
@@ -75,6 +75,17 @@ class Candidate:
     def predictions_path(self) -> Path:
         """Path of the candidate's test-set predictions."""
         return CANDIDATES_DIR / self.stage / f"{self.name}.parquet"
+
+    @property
+    def importance_path(self) -> Path:
+        """Path of the candidate's permutation importance (:func:`.explain.permutation_scores`)."""
+        return CANDIDATES_DIR / self.stage / f"{self.name}_importance.csv"
+
+    def read_importance(self) -> pd.DataFrame | None:
+        """The candidate's permutation scores, or None when its stage wrote none."""
+        if not self.importance_path.exists():
+            return None
+        return pd.read_csv(self.importance_path, keep_default_na=False, na_values=[""])
 
 
 def predictions_frame(
@@ -161,9 +172,17 @@ def predict_test(
     return predictions_frame(row_ids, y_true, predicted, proba, classes)
 
 
-def write_candidate(candidate: Candidate, predictions: pd.DataFrame) -> Path:
-    """Write a candidate's card and predictions; return the card's path."""
+def write_candidate(
+    candidate: Candidate, predictions: pd.DataFrame, importance: pd.DataFrame | None = None
+) -> Path:
+    """Write a candidate's card, predictions and permutation scores; return the card's path.
+
+    ``importance``: :func:`.explain.permutation_scores` rows on held-out rows (with a
+    ``fold`` column out of fold), read back by :meth:`Candidate.read_importance`.
+    """
     write_parquet(candidate.predictions_path, predictions)
+    if importance is not None:
+        write_csv(candidate.importance_path, importance)
     return write_json(
         CANDIDATES_DIR / candidate.stage / f"{candidate.name}.json", asdict(candidate)
     )

@@ -163,6 +163,24 @@ class CompareParams(_Section):
     min_minority_rows: int = Field(default=10, ge=0)
 
 
+class ExplainParams(_Section):
+    """What each model learned (:mod:`.explain`), in the report and the model card.
+
+    The costly parts (permutation importance, partial dependence, residual plots) use at
+    most ``max_rows`` evaluation rows, a sample seeded by ``seed``: the same rows for every
+    candidate. Out of fold, each fold of the first repeat gives its share of the rows and
+    of the ``importance_repeats`` shuffles (:func:`.explain.fold_share`).
+    """
+
+    max_rows: int = Field(default=2000, ge=10)
+    importance_repeats: int = Field(default=5, ge=1)
+    partial_dependence_features: int = Field(default=3, ge=0)
+    ice_curves: int = Field(default=50, ge=0)
+    grid_resolution: int = Field(default=20, ge=2)
+    calibration_bins: int = Field(default=10, ge=2)
+    seed: int = 42
+
+
 class CheckParams(_Section):
     """The regression gate (``python -m <package> check``).
 
@@ -205,6 +223,7 @@ class Params(_Section):
     baseline: BaselineParams
     deep: DeepParams | None = None
     compare: CompareParams
+    explain: ExplainParams = ExplainParams()
     check: CheckParams
     predict: PredictParams = PredictParams()
     mlflow: MlflowParams

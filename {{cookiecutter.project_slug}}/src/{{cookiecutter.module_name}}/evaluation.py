@@ -179,7 +179,8 @@ def out_of_fold(
     table: pd.DataFrame,
     classes: list[str] | None,
     n_jobs: int,
-) -> pd.DataFrame:
+    inspect: Callable[[Any, pd.DataFrame, pd.Series], pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Fit on each training fold, predict its held-out fold: the out-of-fold predictions.
 
     Parameters
@@ -196,12 +197,19 @@ def out_of_fold(
     classes : list of str, or None for regression
     n_jobs : int
         Folds fitted at once (joblib worker processes; -1: one per core).
+    inspect : callable, optional
+        ``inspect(model, X_held_out, y_held_out)`` returns a table about the fitted model
+        on its held-out rows (such as :func:`.explain.permutation_scores`); called on the
+        folds of the first repeat, so that every row is held out once. Picklable as ``fit``.
 
     Returns
     -------
-    DataFrame of shape (n_rows x repeats, 5 + n_classes)
+    predictions : DataFrame of shape (n_rows x repeats, 5 + n_classes)
         A prediction table (:func:`.candidates.predictions_frame`) with ``repeat`` and
         ``fold``, in the order of ``table``.
+    inspected : DataFrame or None
+        The ``inspect`` tables of the first repeat's folds with a ``fold`` column (None
+        without ``inspect``).
     """
     position = pd.Series(np.arange(len(row_ids)), index=row_ids.to_numpy())
     folds = [
@@ -210,16 +218,21 @@ def out_of_fold(
     ]
     repeat_of = dict(zip(table[FOLD], table[REPEAT], strict=False))
 
-    def one(fold: int, test: np.ndarray) -> pd.DataFrame:
+    def one(fold: int, test: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         train = np.setdiff1d(np.arange(len(X)), test)
         model = fit(X.iloc[train], y.iloc[train])
         frame = predict_test(model, X.iloc[test], row_ids.iloc[test], y.iloc[test], classes)
-        return frame.assign(**{REPEAT: repeat_of[fold], FOLD: fold})
+        inspected = None
+        if inspect is not None and repeat_of[fold] == 0:
+            inspected = inspect(model, X.iloc[test], y.iloc[test]).assign(**{FOLD: fold})
+        return frame.assign(**{REPEAT: repeat_of[fold], FOLD: fold}), inspected
 
-    frames = Parallel(n_jobs=n_jobs)(delayed(one)(fold, test) for fold, test in folds)
-    predictions = pd.concat(frames, ignore_index=True)
+    results = Parallel(n_jobs=n_jobs)(delayed(one)(fold, test) for fold, test in folds)
+    predictions = pd.concat([frame for frame, _ in results], ignore_index=True)
     columns = [paths.ROW_ID, REPEAT, FOLD]
-    return predictions[columns + [c for c in predictions.columns if c not in columns]]
+    predictions = predictions[columns + [c for c in predictions.columns if c not in columns]]
+    found = [inspected for _, inspected in results if inspected is not None]
+    return predictions, pd.concat(found, ignore_index=True) if found else None
 
 
 def same_rows(expected: pd.DataFrame, predictions: pd.DataFrame) -> bool:

@@ -35,6 +35,10 @@ COMPARE_INTERVALS = COMPARE_REPORTS / "intervals.csv"
 COMPARE_STATISTICS = COMPARE_REPORTS / "statistics.json"
 COMPARE_PLOT = COMPARE_REPORTS / "intervals.png"
 MODEL_CARD = Path("reports/model_card.md")
+#: What each model learned (coefficients, importance, partial dependence, calibration).
+EXPLAIN_DIR = Path("reports/explain")
+#: One self-contained page: validation, candidates, comparison, explanations.
+REPORT = Path("reports/report.html")
 #: The summary `dvc metrics show` prints: champion and each candidate's primary metric.
 METRICS = Path("reports/metrics.json")
 

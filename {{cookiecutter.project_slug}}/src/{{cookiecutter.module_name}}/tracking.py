@@ -295,6 +295,16 @@ def log_artifacts(*files: Path, directory: str | None = None) -> None:
         mlflow.log_artifact(str(file), artifact_path=directory)
 
 
+def log_folder(folder: Path, directory: str) -> None:
+    """Copy a folder's files, sub-folders kept, into the active run's ``directory``.
+
+    The MLflow UI previews the PNG files among them as images.
+    """
+    import mlflow
+
+    mlflow.log_artifacts(str(folder), artifact_path=directory)
+
+
 def set_tags(tags: Mapping[str, object]) -> None:
     """Set tags on the active run; values are stored as text."""
     import mlflow

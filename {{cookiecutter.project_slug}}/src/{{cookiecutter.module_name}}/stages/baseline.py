@@ -46,6 +46,7 @@ from ..config import BaselineParams, Params
 from ..data import features_and_target, read_splits
 from ..errors import StageError
 from ..evaluation import out_of_fold, read_plan, score
+from ..explain import fold_share, held_out_importance
 from ..features import build_preprocessor
 from ..groups import Fold, feature_groups, group_folds
 from ..metrics import cv_scorer, positive_class, positive_class_note, sign
@@ -424,10 +425,21 @@ def run(params: Params) -> dict[str, Path]:
         models, thresholds = _thresholded(
             searches, selected, X_train, y_train, positive, params.baseline
         )
+        importance = partial(
+            held_out_importance,
+            scoring=cv_scorer(metric, task, positive),
+            seed=params.explain.seed,
+        )
         if plan.resampled:
             print(f"baseline: scoring by {plan.describe()}")
-            predictions = {
-                name: out_of_fold(
+            share = partial(
+                importance,
+                repeats=fold_share(params.explain.importance_repeats, plan.folds),
+                max_rows=fold_share(params.explain.max_rows, plan.folds),
+            )
+            predictions, importances = {}, {}
+            for name, search in searches.items():
+                predictions[name], importances[name] = out_of_fold(
                     partial(
                         refit_on_fold,
                         search,
@@ -442,9 +454,8 @@ def run(params: Params) -> dict[str, Path]:
                     pd.read_parquet(paths.FOLDS),
                     classes,
                     params.baseline.n_jobs,
+                    inspect=share,
                 )
-                for name, search in searches.items()
-            }
         else:
             assert test is not None
             X_test, y_test = features_and_target(test, target, task)
@@ -452,6 +463,17 @@ def run(params: Params) -> dict[str, Path]:
                 name: predict_test(models[name], X_test, test[paths.ROW_ID], y_test, classes)
                 for name in searches
             }
+            with threadpool_limits(limits=1, user_api="openmp"):
+                importances = {
+                    name: importance(
+                        models[name],
+                        X_test,
+                        y_test,
+                        repeats=params.explain.importance_repeats,
+                        max_rows=params.explain.max_rows,
+                    )
+                    for name in searches
+                }
         # Every model is fitted: only now replace the previous run's outputs.
         clear(paths.BASELINE_MODELS, paths.BASELINE_CANDIDATES, paths.BASELINE_PLOTS)
         summary: dict[str, Any] = {"selected": selected}
@@ -498,6 +520,7 @@ def run(params: Params) -> dict[str, Path]:
                     threshold=threshold,
                 ),
                 predictions[name],
+                importances[name],
             )
         summary["evaluation"] = plan.method
         write_json(paths.BASELINE_METRICS, summary)

@@ -49,6 +49,7 @@ from ..degenerate import (
 )
 from ..errors import StageError
 from ..evaluation import FOLD, Plan, evaluation_rows, read_plan, same_rows, score
+from ..explanations import Explanations, explain_candidates, write_explanations
 from ..metrics import (
     GREATER_IS_BETTER,
     classes_of,
@@ -57,6 +58,7 @@ from ..metrics import (
 )
 from ..model_card import render_model_card
 from ..outputs import write_csv, write_json, write_text
+from ..report import render_report
 from ..stats import Interval
 
 
@@ -119,6 +121,11 @@ def run(params: Params) -> dict[str, Path]:
         if deep and deep["status"] == "skipped":
             reason += f" (the deep stage was skipped: {deep['reason']})"
         table = comparison_table(candidates, frames, statistics, params, champion)
+        explained = explain_candidates(candidates, frames, champion, reference.name, params, plan)
+        if explained.brier:
+            table.insert(
+                table.columns.get_loc("gain"), "brier", table["candidate"].map(explained.brier)
+            )
         value = champion_interval(frames[champion], task, p, params.data.positive_class)
         notices = _notices(table, champion, p.primary_metric, task, params.leakage.allowed_columns)
         tuned = {c.name: str(c.details.get("threshold_choice", "")) for c in candidates}
@@ -130,6 +137,7 @@ def run(params: Params) -> dict[str, Path]:
         positive = positive_class(classes, params.data.positive_class) if classes else None
         note = positive_class_note(classes, params.data.positive_class) if classes else ""
         size = evaluation_size(frames[champion])
+        write_explanations(explained, frames, champion, params, plan)
         write_outputs(
             table,
             statistics,
@@ -143,25 +151,31 @@ def run(params: Params) -> dict[str, Path]:
             plan,
             basis,
             size,
+            explained,
+            next(c for c in candidates if c.name == champion),
         )
         if classes:
             tracking.log_positive_class(classes, params.data.positive_class)
         tracking.set_tags({"evaluation": plan.method, "evaluation_basis": basis})
         scope = "out_of_fold" if plan.resampled else "test"
         elsewhere = _track(table, candidates, champion, reason, params, notices, scope)
+        tracking.log_folder(paths.EXPLAIN_DIR, "explain")
+        tracking.log_artifacts(paths.REPORT)
     stated = f"F1 and the ROC curve are for the {note}.\n" if note else ""
     print(
         f"Champion: {champion}, {p.primary_metric} {value.gain:.4f} "
         f"({value.confidence:.0%} CI [{value.lower:.4f}, {value.upper:.4f}]; "
         f"{plan.describe()}).\nWhy: {reason}.\n"
         f"{stated}"
-        f"Report: {paths.COMPARE_TABLE}; model card: {paths.MODEL_CARD}"
+        f"Comparison: {paths.COMPARE_TABLE}; model card: {paths.MODEL_CARD}; explanations: "
+        f"{paths.EXPLAIN_DIR}/"
     )
     if elsewhere:
         elsewhere_candidates = [c for c in candidates if c.name in elsewhere]
         print(other_store_notice(elsewhere_candidates, champion, tracking.tracking_uri(params)))
     for notice in notices:
         print(f"{notice}.")
+    print(f"Report (one page, opens offline): {paths.REPORT}")
     return {"metrics": paths.COMPARE_METRICS, "table": paths.COMPARE_TABLE}
 
 
@@ -310,8 +324,15 @@ def write_outputs(
     plan: Plan | None = None,
     basis: str = "",
     size: str = "",
+    explained: Explanations | None = None,
+    card: Candidate | None = None,
 ) -> None:
-    """Write the DVC metrics, the Markdown table, the intervals (CSV, PNG) and the model card.
+    """Write the DVC metrics, the Markdown table, the intervals, the explanations, the
+    model card and the HTML report.
+
+    ``explained`` (:func:`..explanations.explain`, its files written by
+    :func:`..explanations.write_explanations`) goes to the model card and
+    ``reports/report.html``.
 
     ``plan`` (the split stage's evaluation), ``basis`` and ``size`` (the rows behind every
     claim, :func:`..degenerate.evaluation_basis` and its short form) say what the numbers
@@ -397,8 +418,35 @@ def write_outputs(
             plan=plan,
             basis=basis,
             size=size,
+            explained=explained,
+            card=card,
         ),
     )
+    if explained is not None and plan is not None:
+        write_text(
+            paths.REPORT,
+            render_report(
+                title=params.mlflow.experiment,
+                task=params.data.task,
+                champion=champion,
+                reason=reason,
+                notices=notices or [],
+                evaluation=f"{plan.describe()}; every number rests on {basis}",
+                validation=_read_json(paths.VALIDATION_RESULT),
+                validation_report=paths.VALIDATION_REPORT,
+                table=table,
+                metric=metric,
+                rule=rule_statement(params.compare, challengers),
+                comparison_images={"Gain over the reference, with interval": paths.COMPARE_PLOT},
+                explanations=explained,
+                repeats=params.explain.importance_repeats,
+                other_images={
+                    f"Baseline stage: {png.stem.replace('_', ' ')}": png
+                    for png in sorted(paths.BASELINE_PLOTS.glob("*.png"))
+                },
+                model_card=paths.MODEL_CARD,
+            ),
+        )
 
 
 def _plot_intervals(
@@ -444,7 +492,7 @@ def _track(
     """
     metric = params.compare.primary_metric
     skip = {"rank", "candidate", "stage", "role"}
-    tested = set(TASK_METRICS[params.data.task])
+    tested = set(TASK_METRICS[params.data.task]) | {"brier"}
     tracking.log_metrics(
         {
             f"{row['candidate']}/{scope + '_' if key in tested else ''}{key}": row[key]

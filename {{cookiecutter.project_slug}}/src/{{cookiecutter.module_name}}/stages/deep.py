@@ -43,7 +43,8 @@ from ..config import DeepParams, Params
 from ..data import features_and_target, read_splits
 from ..errors import StageError
 from ..evaluation import evaluation_rows, out_of_fold, read_plan, score
-from ..metrics import positive_class
+from ..explain import fold_share, held_out_importance
+from ..metrics import cv_scorer, positive_class
 from ..outputs import clear, write_csv, write_json, write_text
 
 NAME = "mlp"
@@ -304,18 +305,39 @@ def run(params: Params) -> dict[str, Path]:
         preprocess = _fitted_baseline().named_steps["preprocess"]
         model = fit_pipeline(preprocess, X_train, y_train, task=task, p=p)
         classes = None if task == "regression" else list(model.classes_)
+        positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
+        explain = params.explain
+        importance = partial(
+            held_out_importance,
+            scoring=cv_scorer(params.compare.primary_metric, task, positive),
+            seed=explain.seed,
+        )
         if test is None:
-            print(f"deep: scoring by {read_plan().describe()}")
+            plan = read_plan()
+            print(f"deep: scoring by {plan.describe()}")
             fit = partial(fit_pipeline, clone(preprocess), task=task, p=p, verbose=0)
-            predictions = out_of_fold(
-                fit, X_train, y_train, train[paths.ROW_ID], evaluation_rows(), classes, 1
+            predictions, importances = out_of_fold(
+                fit,
+                X_train,
+                y_train,
+                train[paths.ROW_ID],
+                evaluation_rows(),
+                classes,
+                1,
+                inspect=partial(
+                    importance,
+                    repeats=fold_share(explain.importance_repeats, plan.folds),
+                    max_rows=fold_share(explain.max_rows, plan.folds),
+                ),
             )
         else:
             X_test, y_test = features_and_target(test, target, task)
             predictions = predict_test(model, X_test, test[paths.ROW_ID], y_test, classes)
+            importances = importance(
+                model, X_test, y_test, repeats=explain.importance_repeats, max_rows=explain.max_rows
+            )
         # Trained and scored: only now replace the previous run's outputs.
         clear(paths.DEEP_CANDIDATES, paths.DEEP_MODELS)
-        positive = positive_class(classes, params.data.positive_class) if task == "binary" else None
         if positive is not None:
             tracking.log_positive_class(classes, params.data.positive_class)
         test_metrics = score(predictions, task, positive)
@@ -375,6 +397,7 @@ def run(params: Params) -> dict[str, Path]:
                 threshold=0.5 if positive is not None else None,
             ),
             predictions,
+            importances,
         )
     return {"metrics": paths.DEEP_METRICS, "candidates": paths.DEEP_CANDIDATES}
 
