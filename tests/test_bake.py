@@ -60,6 +60,7 @@ MODULE_FILES = [
     "stages/compare.py",
     "stages/split.py",
     "stages/validate.py",
+    "templates/report.html.jinja",
 ]
 TEST_FILES = [
     "conftest.py",

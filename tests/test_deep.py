@@ -100,6 +100,13 @@ def test_policy_always_trains_the_mlp_which_does_not_beat_the_baseline(deep_proj
     assert (deep_project / "reports/compare/intervals.png").stat().st_size > 0
     card = (deep_project / "reports/model_card.md").read_text()
     assert "**mlp** (challenger)" in card and "## Champion\n**linear**" in card
+    # The MLP's permutation importance, on the same held-out folds as the baseline's.
+    importance = pd.read_csv(deep_project / "reports/explain/importance/mlp.csv")
+    linear = pd.read_csv(deep_project / "reports/explain/importance/linear.csv")
+    assert set(importance["feature"]) == set(linear["feature"])
+    assert importance["shuffles"].eq(5).all() and importance["importance_mean"].iloc[0] > 0
+    calibration = pd.read_csv(deep_project / "reports/explain/calibration/mlp.csv")
+    assert calibration["rows"].sum() == 2 * 569
 
 
 def test_changing_deep_settings_never_reruns_the_baseline(deep_project):

@@ -99,6 +99,33 @@ def test_an_id_column_and_a_yes_no_target_reach_a_green_first_repro(churn_projec
 
 
 @pytest.mark.pipeline
+def test_explanations_on_the_test_split_read_the_known_churn_drivers(churn_project):
+    project, output = churn_project
+    explain = project / "reports/explain"
+    coefficients = pd.read_csv(explain / "coefficients.csv").set_index("feature")
+    weight = coefficients["coefficient"]  # log-odds of 'yes' per standard deviation
+    assert weight["tenure_months"] < 0 and weight["support_calls"] > 0
+    assert weight["contract=month-to-month"] > max(
+        weight["contract=one-year"], weight["contract=two-year"]
+    )
+    assert coefficients.loc["contract=two-year", "kind"] == "one-hot level"
+    assert "customer_id" not in set(coefficients["column"])  # data.drop_columns
+    # Permutation importance on the 60 test rows, the same for every candidate, grouped by
+    # original column: the one-hot levels of contract move together.
+    columns = {"tenure_months", "monthly_charges", "contract", "support_calls"}
+    for name in ("dummy", "linear", "hgb"):
+        table = pd.read_csv(explain / f"importance/{name}.csv")
+        assert set(table["feature"]) == columns and table["shuffles"].eq(5).all()
+    linear = pd.read_csv(explain / "importance/linear.csv").set_index("feature")
+    assert linear["importance_mean"].idxmax() in {"tenure_months", "support_calls", "contract"}
+    card = (project / "reports/model_card.md").read_text()
+    assert "on 60 test rows, the same for every candidate" in card
+    calibration = pd.read_csv(explain / "calibration/linear.csv")
+    assert calibration["rows"].sum() == 60
+    assert "Report (one page, opens offline): reports/report.html" in output
+
+
+@pytest.mark.pipeline
 def test_every_report_names_the_positive_class(churn_project):
     project, _ = churn_project
     stated = "F1 and the ROC curve are for the positive class 'yes' (set in data.positive_class)"

@@ -229,6 +229,28 @@ def test_the_costly_parts_use_a_seeded_sample_of_a_large_test_split() -> None:
     assert np.all(np.diff(first) > 0)  # sorted, no repeats
     assert not np.array_equal(first, sample_rows(100_000, 2000, 7))
     assert np.array_equal(sample_rows(500, 2000, 42), np.arange(500))
+    # A class the sample would miss gets one of its rows back.
+    labels = np.array(["common"] * 99_999 + ["rare"])
+    kept = sample_rows(100_000, 2000, 42, labels)
+    assert len(kept) == 2001 and 99_999 in kept
+    assert np.array_equal(sample_rows(100_000, 2000, 42, np.array(["a", "b"] * 50_000)), first)
+
+
+def test_importance_on_100000_test_rows_shuffles_a_sample_of_max_rows(fitted) -> None:
+    task, models, X, y = fitted
+    big = X.sample(100_000, replace=True, random_state=0)
+    truth = y.loc[big.index].reset_index(drop=True)
+    positive = "yes" if task == "binary" else None
+    scores = held_out_importance(
+        models["linear"],
+        big.reset_index(drop=True),
+        truth,
+        scoring=cv_scorer(METRIC[task], task, positive),
+        repeats=2,
+        seed=3,
+        max_rows=500,
+    )
+    assert set(scores["rows"]) == {500} and len(scores) == 2 * X.shape[1]
 
 
 def test_encoded_column_names_follow_the_preprocessing(fitted) -> None:

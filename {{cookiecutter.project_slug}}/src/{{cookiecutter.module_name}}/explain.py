@@ -35,20 +35,28 @@ from .metrics import PROBA_PREFIX, classes_of, positive_class
 MISSING = "(missing)"
 
 
-def sample_rows(n_rows: int, max_rows: int, seed: int) -> np.ndarray:
-    """Positions of a seeded sample of at most ``max_rows`` of ``n_rows`` rows, in order.
+def sample_rows(
+    n_rows: int, max_rows: int, seed: int, labels: np.ndarray | None = None
+) -> np.ndarray:
+    """Positions of a seeded sample of about ``max_rows`` of ``n_rows`` rows, in order.
 
     Every candidate gets the same positions for the same arguments, so their importances
-    are measured on the same rows.
+    are measured on the same rows. With ``labels`` (classification), a class the sample
+    missed gets one of its rows back: ROC AUC and log loss need every class.
 
     Returns
     -------
-    ndarray of int of shape (min(n_rows, max_rows),)
+    ndarray of int of shape (min(n_rows, max_rows) + n_missed_classes,)
         Sorted positions (all rows when ``n_rows <= max_rows``).
     """
     if n_rows <= max_rows:
         return np.arange(n_rows)
-    return np.sort(np.random.default_rng(seed).choice(n_rows, size=max_rows, replace=False))
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(n_rows, size=max_rows, replace=False)
+    if labels is not None:
+        missed = sorted(set(labels) - set(labels[chosen]))
+        chosen = np.append(chosen, [rng.choice(np.flatnonzero(labels == c)) for c in missed])
+    return np.sort(chosen)
 
 
 def unwrap(model: Any) -> Any:
@@ -194,15 +202,16 @@ def held_out_importance(
 ) -> pd.DataFrame:
     """:func:`permutation_scores` on a seeded sample of at most ``max_rows`` held-out rows.
 
-    The sample (:func:`sample_rows`) depends only on the number of rows, ``max_rows`` and
-    ``seed``, so every candidate is scored on the same rows of the same table.
+    The sample (:func:`sample_rows`, every class kept) depends only on the rows, their
+    labels, ``max_rows`` and ``seed``, so every candidate is scored on the same rows.
 
     Returns
     -------
     DataFrame of shape (n_features x repeats, 4)
         As :func:`permutation_scores`, with ``rows`` (the rows shuffled).
     """
-    keep = sample_rows(len(X), max_rows, seed)
+    labels = None if pd.api.types.is_numeric_dtype(y) else y.to_numpy()
+    keep = sample_rows(len(X), max_rows, seed, labels)
     scores = permutation_scores(model, X.iloc[keep], y.iloc[keep], scoring, repeats, seed)
     return scores.assign(rows=len(keep))
 

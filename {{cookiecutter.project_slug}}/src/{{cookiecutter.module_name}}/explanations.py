@@ -90,16 +90,17 @@ def _evaluation_features(params: Params, plan: Plan) -> pd.DataFrame:
     return X.set_axis(frame[paths.ROW_ID].to_numpy())
 
 
-def _importance_rows(scores: pd.DataFrame, plan: Plan, max_rows: int) -> str:
+def _importance_rows(scores: pd.DataFrame, plan: Plan, max_rows: int, test_rows: int) -> str:
+    """Where permutation importance was measured, in words (``test_rows``: the test split's)."""
     if plan.resampled:
         rows = int(scores.groupby(FOLD)["rows"].first().sum())
-        sampled = f", a seeded sample of explain.max_rows = {max_rows}" if rows < plan.rows else ""
+        sampled = f", a seeded sample (explain.max_rows = {max_rows})" if rows < plan.rows else ""
         return (
             f"{rows} rows held out in the first repeat's {plan.folds} folds{sampled}; each "
             "fold's model scored on the rows it did not see"
         )
     rows = int(scores["rows"].iloc[0])
-    sampled = f" (a seeded sample, explain.max_rows = {max_rows})" if rows == max_rows else ""
+    sampled = f" (a seeded sample, explain.max_rows = {max_rows})" if rows < test_rows else ""
     return f"{rows} test rows{sampled}, the same for every candidate"
 
 
@@ -146,7 +147,9 @@ def explain_candidates(
         n: explain.summarise_importance(scores[n]) for n in order if scores[n] is not None
     }
     found = next((scores[n] for n in order if scores[n] is not None), None)
-    rows = _importance_rows(found, plan, e.max_rows) if found is not None else "no rows"
+    rows = "no rows"
+    if found is not None:
+        rows = _importance_rows(found, plan, e.max_rows, len(frames[champion]))
     ranked_by = reference if champion == "dummy" else champion
     result = Explanations(rows, None, importance, ranked_by, None, notes=notes)
     if "linear" in by_name:

@@ -264,13 +264,19 @@ others by `{p.primary_metric}`.
 CARD_ROWS = 10
 
 
+def _cell(text: str) -> str:
+    """A column name or level as a Markdown table cell: a ``|`` in it must not split the row."""
+    return str(text).replace("|", "\\|")
+
+
 def _explained(explained: Explanations | None, metric: str, repeats: int) -> str:
     """The card's part of the explanations: coefficients, importance, calibration, files."""
     if explained is None:
         return ""
     parts = []
     if explained.coefficients is not None:
-        shown = explained.coefficients.head(CARD_ROWS)
+        shown = explained.coefficients.head(CARD_ROWS).drop(columns="column")
+        shown["feature"] = shown["feature"].map(_cell)
         parts.append(
             "### The linear model, read directly\n"
             f"Its {len(shown)} largest coefficients of {len(explained.coefficients)}, per column "
@@ -283,6 +289,7 @@ def _explained(explained: Explanations | None, metric: str, repeats: int) -> str
             {n: t.set_index("feature")["importance_mean"] for n, t in explained.importance.items()}
         )
         wide = wide.reindex(explained.top_features).head(CARD_ROWS).reset_index(names="column")
+        wide["column"] = wide["column"].map(_cell)
         parts.append(
             "### What each candidate relies on\n"
             f"Permutation importance: the mean drop in `{metric}` when the column is shuffled "

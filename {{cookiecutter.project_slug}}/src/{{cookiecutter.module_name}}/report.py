@@ -3,8 +3,8 @@
 The validation summary, the candidates, the comparison intervals and every explanation
 (:mod:`.explanations`), with each picture embedded as a base64 ``data:`` URI and the
 styles inline: the file opens offline, attached to an e-mail or from the MLflow UI.
-Rendered with Jinja2, autoescaping on, so column names and values from the data are text,
-never markup.
+Rendered with Jinja2 from ``templates/report.html.jinja``, autoescaping on, so column names
+and values from the data are text, never markup.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment
+from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from .explanations import Explanations
@@ -22,76 +22,8 @@ from .explanations import Explanations
 #: Rows of a long table shown in the report (the CSV files hold every row).
 ROWS = 20
 
-TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{{ title }}</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
-th { background: #f3f3f3; }
-td:first-child, th:first-child { text-align: left; }
-img { max-width: 100%; border: 1px solid #eee; margin: 0.5em 0; }
-.warning { background: #fff4e5; border-left: 4px solid #f0a020; padding: 0.5em 1em; }
-.failed { color: #b00020; font-weight: bold; }
-.passed { color: #1b7f3b; font-weight: bold; }
-</style>
-</head>
-<body>
-<h1>{{ title }}</h1>
-<p><strong>Champion: {{ champion }}</strong>. {{ reason }}.</p>
-{% for notice in notices %}<p class="warning">{{ notice }}.</p>
-{% endfor %}
-<p>Evaluation: {{ evaluation }}.</p>
-
-<h2>Validation</h2>
-<p>Table <code>{{ validation.data_path }}</code>: {{ validation.rows }} rows x
-{{ validation.columns }} columns, suite <code>{{ validation.suite_path }}</code>:
-<span class="{{ 'passed' if validation.success else 'failed' }}">
-{{ 'passed' if validation.success else 'FAILED' }}</span>
-({{ validation.expectations | length }} expectations, {{ validation.failed_critical }} critical
-and {{ validation.failed_warning }} warning failures). The full validation result:
-<code>{{ validation_report }}</code>.</p>
-{% if failed %}{{ failed }}{% endif %}
-
-<h2>Candidates</h2>
-<p>The champion first, then the reference, then the others by {{ metric }}.</p>
-{{ candidates }}
-
-<h2>Comparison</h2>
-<p>{{ rule }}</p>
-{% for title, image in comparison_images %}<h3>{{ title }}</h3>
-<img alt="{{ title }}" src="{{ image }}">
-{% endfor %}
-
-<h2>What the models learned</h2>
-{% for note in notes %}<p class="warning">{{ note }}.</p>
-{% endfor %}
-{% if coefficients %}<h3>Linear model coefficients</h3>
-<p>Per column after preprocessing, largest first: numeric columns on the standardised scale
-(per standard deviation), one-hot levels as <code>column=value</code> against none.
-{{ coefficient_note }}</p>
-{{ coefficients }}{% endif %}
-{% if importance %}<h3>Permutation importance</h3>
-<p>Drop in {{ metric }} when one original column is shuffled ({{ repeats }} shuffles each),
-on {{ importance_rows }}. Mean and standard deviation; the {{ ranked_by }} column sorts.</p>
-{{ importance }}{% endif %}
-{% if brier %}<h3>Calibration</h3>
-<p>Brier score (mean squared error of the predicted probabilities; lower is better).</p>
-{{ brier }}{% endif %}
-{% for title, image in explanation_images %}<h3>{{ title }}</h3>
-<img alt="{{ title }}" src="{{ image }}">
-{% endfor %}
-<h2>Other plots</h2>
-{% for title, image in other_images %}<h3>{{ title }}</h3>
-<img alt="{{ title }}" src="{{ image }}">
-{% endfor %}
-<p>Model card: <code>{{ model_card }}</code>.</p>
-</body>
-</html>
-"""
+#: The page's Jinja2 template, beside this module (package data).
+TEMPLATE = "report.html.jinja"
 
 
 def embed(path: Path) -> str:
@@ -180,8 +112,12 @@ def render_report(
         "multiclass": "One column per class (multinomial logits).",
         "regression": "Coefficients are in the target's units.",
     }
-    environment = Environment(autoescape=True, keep_trailing_newline=True)
-    return environment.from_string(TEMPLATE).render(
+    environment = Environment(
+        loader=PackageLoader(__name__.rpartition(".")[0], "templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template(TEMPLATE).render(
         title=title,
         champion=champion,
         reason=reason,
