@@ -126,6 +126,24 @@ def test_explanations_on_the_test_split_read_the_known_churn_drivers(churn_proje
 
 
 @pytest.mark.pipeline
+def test_a_column_named_row_id_stops_split_with_advice_that_works(cookies, tmp_path):
+    table = churn_table().assign(row_id=np.arange(300) % 7)
+    csv = write_csv(tmp_path, "churn.csv", table)
+    project = holdout(bake_csv(cookies, csv, "churned", "binary"))
+    failed = run_in(project, "dvc", "repro", "split", check=False)
+    assert failed.returncode != 0 and "Traceback" not in failed.stdout + failed.stderr
+    assert "column 'row_id' is a name the pipeline keeps for its own row numbers" in (
+        failed.stdout + failed.stderr
+    )
+    assert not (project / "data/split/train.parquet").exists()
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["data"]["drop_columns"].append("row_id")
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run_in(project, "dvc", "repro", "split")
+    assert (project / "data/split/train.parquet").is_file()
+
+
+@pytest.mark.pipeline
 def test_every_report_names_the_positive_class(churn_project):
     project, _ = churn_project
     stated = "F1 and the ROC curve are for the positive class 'yes' (set in data.positive_class)"

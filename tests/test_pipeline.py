@@ -159,12 +159,15 @@ def test_dvc_metrics_and_plots_show_work(reproduced):
     plots = json.loads(run_in(project, "dvc", "plots", "show", "--json").stdout)
     assert not plots.get("errors"), plots["errors"]
     images = {f"reports/explain/{name}.png" for name in EXPLAIN_PNGS[task]}
-    assert images | {"reports/compare/intervals.png", "permutation_importance"} <= set(
-        plots["data"]
-    )
-    series = {"regression": {"residuals", "residuals_by_feature", "coefficients"}}
-    expected = series.get(task, {"reliability"} | ({"coefficients"} if task == "binary" else set()))
-    assert expected <= set(plots["data"])
+    # A folder of importances and of reliability curves: one plot per candidate.
+    images |= {"reports/compare/intervals.png"}
+    images |= {f"reports/explain/importance/{name}.csv" for name in ("dummy", "linear", "hgb")}
+    if task == "regression":
+        images |= {"residuals", "residuals_by_feature", "coefficients"}
+    else:
+        images |= {f"reports/explain/calibration/{name}.csv" for name in ("linear", "hgb")}
+        images |= {"coefficients"} if task == "binary" else set()
+    assert images <= set(plots["data"])
 
 
 def test_explanations_of_the_sample_tables_show_what_is_known(reproduced):

@@ -44,6 +44,7 @@ def known_table(task: str, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
     colour = rng.choice(["red", "green", "blue"], size=ROWS)
     weak = np.where(rng.random(ROWS) < 0.1, np.nan, rng.normal(size=ROWS))
     X = pd.DataFrame({"strong": strong, "noise": noise, "colour": colour, "weak": weak})
+    X["count"] = rng.integers(0, 10, size=ROWS)  # an integer column: no signal either
     X["colour"] = X["colour"].astype("str")
     score = 2 * strong + (colour == "red")
     if task == "regression":
@@ -110,6 +111,7 @@ def test_the_coefficient_of_a_feature_built_to_raise_the_target_is_positive(fitt
         "noise",
         "weak",
         f"weak {MISSING}",
+        "count",
         "colour=blue",
         "colour=green",
         "colour=red",
@@ -170,7 +172,13 @@ def test_the_dummy_relies_on_no_column(fitted) -> None:
 def test_partial_dependence_rises_with_a_feature_that_raises_the_target(fitted, positive) -> None:
     task, models, X, _ = fitted
     table = partial_dependence_table(
-        models["hgb"], X, ["strong", "colour"], task, positive=positive, resolution=10, curves=7
+        models["hgb"],
+        X,
+        ["strong", "colour", "count"],
+        task,
+        positive=positive,
+        resolution=10,
+        curves=7,
     )
     average = table[(table["curve"] == "average") & (table["feature"] == "strong")]
     if task == "multiclass":
@@ -187,6 +195,8 @@ def test_partial_dependence_rises_with_a_feature_that_raises_the_target(fitted, 
     assert curves.nunique() == 7
     levels = set(table[table["feature"] == "colour"]["value"])
     assert levels == {"red", "green", "blue"}
+    kinds = table.groupby("feature")["kind"].first().to_dict()
+    assert kinds == {"strong": "numeric", "colour": "categorical", "count": "numeric"}
 
 
 def test_a_calibrated_model_scores_a_lower_brier_score_than_a_miscalibrated_one() -> None:
@@ -260,6 +270,7 @@ def test_encoded_column_names_follow_the_preprocessing(fitted) -> None:
     assert len(names) == preprocess.transform(X.head(3)).shape[1]
     assert names.groupby("column").size().to_dict() == {
         "colour": 3,
+        "count": 1,
         "noise": 1,
         "strong": 1,
         "weak": 2,

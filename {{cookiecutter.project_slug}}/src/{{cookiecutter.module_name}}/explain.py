@@ -245,9 +245,11 @@ def grid_values(column: pd.Series, resolution: int) -> np.ndarray:
 
     Numeric: up to ``resolution`` distinct quantiles from the 5th to the 95th percentile
     (scikit-learn's default range), missing values ignored. Otherwise: the ``resolution``
-    most frequent values.
+    most frequent values. Empty for a column with no value.
     """
     present = column.dropna()
+    if present.empty:
+        return np.array([])
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         quantiles = np.quantile(present.astype(float), np.linspace(0.05, 0.95, resolution))
         return np.unique(quantiles)
@@ -290,12 +292,16 @@ def partial_dependence_table(
     Returns
     -------
     DataFrame
-        Long format: ``feature``, ``value``, ``curve`` (``average`` or the row's position
-        in ``X``), ``response`` (predicted value, or the probability of ``class``) and,
-        for classification, ``class``.
+        Long format: ``feature``, ``kind`` (``numeric`` or ``categorical``), ``value``,
+        ``curve`` (``average`` or the row's position in ``X``), ``response`` (predicted
+        value, or the probability of ``class``) and, for classification, ``class``.
     """
     keep = sample_rows(len(X), curves, seed)
     classes = [str(c) for c in getattr(model, "classes_", [])]
+    # scikit-learn refuses integer columns (its grid would be cast); the pipeline's first
+    # step makes every numeric column float64 anyway.
+    integers = [f for f in features if pd.api.types.is_integer_dtype(X[f])]
+    X = X.astype(dict.fromkeys(integers, "float64"))
     frames = []
     for feature in features:
         grid = grid_values(X[feature], resolution)
@@ -328,12 +334,14 @@ def partial_dependence_table(
                 pd.DataFrame({"value": grid, "curve": str(row), "response": individual[k][row]})
                 for row in keep
             ]
-            frame = pd.concat(parts, ignore_index=True).assign(feature=feature)
+            frame = pd.concat(parts, ignore_index=True).assign(
+                feature=feature, kind="numeric" if numeric else "categorical"
+            )
             frames.append(frame if label is None else frame.assign(**{"class": label}))
     if not frames:
-        return pd.DataFrame(columns=["feature", "value", "curve", "response"])
+        return pd.DataFrame(columns=["feature", "kind", "value", "curve", "response"])
     table = pd.concat(frames, ignore_index=True)
-    first = ["feature", "value", "curve"]
+    first = ["feature", "kind", "value", "curve"]
     return table[first + [c for c in table.columns if c not in first]]
 
 

@@ -22,6 +22,8 @@ def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
+    # Column names are text: a "$" in one must not start TeX-like math.
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     return plt
@@ -117,7 +119,7 @@ def plot_partial_dependence(table: pd.DataFrame, task: str, champion: str, path:
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for axis, feature in zip(axes[0], features, strict=True):
         rows = table[table["feature"] == feature]
-        numeric = bool(pd.to_numeric(rows["value"], errors="coerce").notna().all())
+        numeric = rows["kind"].iloc[0] == "numeric"
         for k, label in enumerate(classes):
             own = rows if label is None else rows[rows["class"] == label]
             colour = colours[k % len(colours)]
@@ -134,10 +136,12 @@ def plot_partial_dependence(table: pd.DataFrame, task: str, champion: str, path:
                     alpha=1.0 if average else 0.25,
                     label=(label or "average") if average else None,
                 )
-        axis.set_xlabel(f"{feature} (original scale)")
+        scale = "original scale" if numeric else "most frequent levels"
+        axis.set_xlabel(f"{feature} ({scale})")
         if not numeric:
             axis.tick_params(axis="x", labelrotation=45)
-    axes[0][0].set_ylabel("predicted value" if task == "regression" else "predicted probability")
+    what = {"regression": "predicted value", "binary": f"probability of {classes[0]!r}"}
+    axes[0][0].set_ylabel(what.get(task, "probability of each class"))
     axes[0][-1].legend(fontsize="small")
     figure.suptitle(f"{champion}: partial dependence (thick) and individual curves", fontsize=10)
     return _save(figure, path)
@@ -198,9 +202,8 @@ def plot_residuals(table: pd.DataFrame, champion: str, feature: str, rows: str, 
     left.scatter(table["predicted"], table["residual"], s=8, alpha=0.5)
     left.set(xlabel="predicted", ylabel="residual (actual - predicted)")
     values = table["top_feature_value"]
-    numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().sum() == values.notna().sum():
-        right.scatter(numeric, table["residual"], s=8, alpha=0.5)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        right.scatter(values, table["residual"], s=8, alpha=0.5)
     else:
         groups = [g["residual"].to_numpy() for _, g in table.groupby(values.astype(str))]
         labels = sorted(values.astype(str).unique())

@@ -212,31 +212,48 @@ def write_explanations(
     champion: str,
     params: Params,
     plan: Plan,
-) -> list[Path]:
-    """Replace ``reports/explain/`` with the tables and pictures of ``result``.
+) -> None:
+    """Replace ``reports/explain/`` with the tables and pictures of ``result``, whole or not at all.
 
     Files: ``coefficients.csv``/``.png``; ``importance/<candidate>.csv`` and
     ``importance.png``; ``partial_dependence.csv``/``.png``; classification
     ``calibration/<candidate>.csv`` and ``calibration.png``, binary ``roc_pr.png``;
-    regression ``residuals.csv``/``.png``. Fills ``result.images``.
-
-    Returns
-    -------
-    list of Path
-        Every file written.
+    regression ``residuals.csv``/``.png``. Everything is drawn in a sibling folder first,
+    which replaces the old one only once every file is written (a failing picture leaves
+    the previous explanations in place). Fills ``result.images``.
     """
-    task, directory = params.data.task, paths.EXPLAIN_DIR
+    final = paths.EXPLAIN_DIR
+    work = final.with_name(f".{final.name}.partial")
+    clear(work)
+    try:
+        _draw(result, frames, champion, params, plan, work)
+    except BaseException:
+        clear(work)
+        raise
+    clear(final)
+    work.rename(final)
+    result.images = {title: final / p.relative_to(work) for title, p in result.images.items()}
+
+
+def _draw(
+    result: Explanations,
+    frames: dict[str, pd.DataFrame],
+    champion: str,
+    params: Params,
+    plan: Plan,
+    directory: Path,
+) -> None:
+    """Write every table and picture of ``result`` under ``directory``."""
+    task = params.data.task
     where = "out of fold" if plan.resampled else "test split"
-    clear(directory)
-    written: list[Path] = []
     images = result.images
     if result.coefficients is not None:
-        written.append(write_csv(directory / "coefficients.csv", result.coefficients))
+        write_csv(directory / "coefficients.csv", result.coefficients)
         images["Linear model coefficients"] = explain_plots.plot_coefficients(
             result.coefficients, task, directory / "coefficients.png"
         )
     for name, table in result.importance.items():
-        written.append(write_csv(directory / "importance" / f"{name}.csv", table))
+        write_csv(directory / "importance" / f"{name}.csv", table)
     if result.importance:
         images["Permutation importance"] = explain_plots.plot_importance(
             result.importance,
@@ -245,12 +262,12 @@ def write_explanations(
             directory / "importance.png",
         )
     if result.partial_dependence is not None:
-        written.append(write_csv(directory / "partial_dependence.csv", result.partial_dependence))
+        write_csv(directory / "partial_dependence.csv", result.partial_dependence)
         images["Partial dependence of the champion"] = explain_plots.plot_partial_dependence(
             result.partial_dependence, task, champion, directory / "partial_dependence.png"
         )
     if result.residuals is not None:
-        written.append(write_csv(directory / "residuals.csv", result.residuals))
+        write_csv(directory / "residuals.csv", result.residuals)
         images["Residuals of the champion"] = explain_plots.plot_residuals(
             result.residuals,
             champion,
@@ -259,7 +276,7 @@ def write_explanations(
             directory / "residuals.png",
         )
     for name, curve in result.reliability.items():
-        written.append(write_csv(directory / "calibration" / f"{name}.csv", curve))
+        write_csv(directory / "calibration" / f"{name}.csv", curve)
     if result.reliability:
         images["Reliability diagram"] = explain_plots.plot_reliability(
             result.reliability, result.brier, task, where, directory / "calibration.png"
@@ -269,4 +286,3 @@ def write_explanations(
         images["ROC and precision-recall"] = explain_plots.plot_roc_pr(
             frames, positive, where, directory / "roc_pr.png"
         )
-    return written + list(images.values())

@@ -151,7 +151,7 @@ def render_model_card(
             f"- Holdout split: test fraction {params.split.test_size}, seed {params.split.seed}; "
             "every model is scored on the same test rows."
         )
-    evaluation = f"Every claim below rests on {basis}.\n" if basis else ""
+    evaluation = f"Every claim below rests on {markdown_text(basis)}.\n" if basis else ""
     small = (
         f"\n**Small sample ({plan.rows} rows).** With this few rows, differences of a few "
         "points between models are within the noise of the evaluation; the intervals say "
@@ -264,9 +264,22 @@ others by `{p.primary_metric}`.
 CARD_ROWS = 10
 
 
-def _cell(text: str) -> str:
-    """A column name or level as a Markdown table cell: a ``|`` in it must not split the row."""
-    return str(text).replace("|", "\\|")
+def markdown_text(text: object) -> str:
+    """Text from the data (a column, level or class) as Markdown: shown, never markup.
+
+    ``|`` would split a table row, ``<`` and ``>`` would open HTML, ``*``, ``_`` and
+    backticks would start emphasis or code.
+    """
+    escaped = str(text).replace("\\", "\\\\")
+    for char in "|*_`[]":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _markdown_table(frame: pd.DataFrame, text_columns: list[str]) -> str:
+    """``frame`` as a Markdown table, headers and ``text_columns`` through :func:`markdown_text`."""
+    shown = frame.assign(**{c: frame[c].map(markdown_text) for c in text_columns})
+    return shown.rename(columns=markdown_text).to_markdown(index=False, floatfmt=".4f")
 
 
 def _explained(explained: Explanations | None, metric: str, repeats: int) -> str:
@@ -276,30 +289,28 @@ def _explained(explained: Explanations | None, metric: str, repeats: int) -> str
     parts = []
     if explained.coefficients is not None:
         shown = explained.coefficients.head(CARD_ROWS).drop(columns="column")
-        shown["feature"] = shown["feature"].map(_cell)
         parts.append(
             "### The linear model, read directly\n"
             f"Its {len(shown)} largest coefficients of {len(explained.coefficients)}, per column "
             "after preprocessing (numeric columns per standard deviation, one-hot levels "
             "`column=value` against none; all: `reports/explain/coefficients.csv`).\n\n"
-            + shown.to_markdown(index=False, floatfmt=".4f")
+            + _markdown_table(shown, ["feature", "kind"])
         )
     if explained.importance:
         wide = pd.DataFrame(
             {n: t.set_index("feature")["importance_mean"] for n, t in explained.importance.items()}
         )
         wide = wide.reindex(explained.top_features).head(CARD_ROWS).reset_index(names="column")
-        wide["column"] = wide["column"].map(_cell)
         parts.append(
             "### What each candidate relies on\n"
             f"Permutation importance: the mean drop in `{metric}` when the column is shuffled "
             f"({repeats} shuffles), on {explained.rows}; largest for {explained.ranked_by} "
             "first (spreads: `reports/explain/importance/`).\n\n"
-            + wide.to_markdown(index=False, floatfmt=".4f")
+            + _markdown_table(wide, ["column"])
         )
     if explained.partial_dependence is not None:
         shown = dict.fromkeys(explained.partial_dependence["feature"])
-        features = ", ".join(f"`{f}`" for f in shown)
+        features = ", ".join(markdown_text(f) for f in shown)
         parts.append(
             "### How the champion responds\n"
             f"Partial dependence with individual curves of {features}: "
@@ -318,7 +329,7 @@ def _explained(explained: Explanations | None, metric: str, repeats: int) -> str
             "### Where the champion errs\n"
             f"Residuals (actual - predicted) of {len(r)} rows: mean {r['residual'].mean():.4g}, "
             f"standard deviation {r['residual'].std():.4g}; against the prediction and "
-            f"`{r['top_feature'].iloc[0]}`: `reports/explain/residuals.png`."
+            f"{markdown_text(r['top_feature'].iloc[0])}: `reports/explain/residuals.png`."
         )
     parts += [f"- {note}." for note in explained.notes]
     return "\n" + "\n\n".join(parts) + "\n"

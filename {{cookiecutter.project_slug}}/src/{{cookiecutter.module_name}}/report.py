@@ -10,15 +10,18 @@ and values from the data are text, never markup.
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .explanations import Explanations
 
+#: The pictures shown with their table (titles of :attr:`.Explanations.images`).
+COEFFICIENT_IMAGE, IMPORTANCE_IMAGE = "Linear model coefficients", "Permutation importance"
 #: Rows of a long table shown in the report (the CSV files hold every row).
 ROWS = 20
 
@@ -29,6 +32,12 @@ TEMPLATE = "report.html.jinja"
 def embed(path: Path) -> str:
     """A PNG as a ``data:`` URI (base64), so that the page needs no other file."""
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def inline_code(text: str) -> Markup:
+    """Escape ``text`` and show its Markdown code spans (`like this`) as ``<code>``."""
+    escaped = str(escape(text))
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
 
 
 def _table(frame: pd.DataFrame, rows: int = ROWS) -> Markup:
@@ -112,11 +121,15 @@ def render_report(
         "multiclass": "One column per class (multinomial logits).",
         "regression": "Coefficients are in the target's units.",
     }
+    images = dict(e.images)
+    coefficient_image = images.pop(COEFFICIENT_IMAGE, None)
+    importance_image = images.pop(IMPORTANCE_IMAGE, None)
     environment = Environment(
         loader=PackageLoader(__name__.rpartition(".")[0], "templates"),
         autoescape=True,
         keep_trailing_newline=True,
     )
+    environment.filters["code"] = inline_code
     return environment.get_template(TEMPLATE).render(
         title=title,
         champion=champion,
@@ -140,7 +153,9 @@ def render_report(
         brier=_table(pd.DataFrame({"candidate": list(e.brier), "brier": list(e.brier.values())}))
         if e.brier
         else None,
-        explanation_images=[(t, embed(p)) for t, p in e.images.items()],
+        coefficient_image=embed(coefficient_image) if coefficient_image else None,
+        importance_image=embed(importance_image) if importance_image else None,
+        explanation_images=[(t, embed(p)) for t, p in images.items()],
         other_images=[(t, embed(p)) for t, p in other_images.items()],
         model_card=model_card,
     )

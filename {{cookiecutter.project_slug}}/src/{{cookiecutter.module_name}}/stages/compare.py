@@ -56,7 +56,7 @@ from ..metrics import (
     positive_class,
     positive_class_note,
 )
-from ..model_card import render_model_card
+from ..model_card import markdown_text, render_model_card
 from ..outputs import write_csv, write_json, write_text
 from ..report import render_report
 from ..stats import Interval
@@ -122,6 +122,7 @@ def run(params: Params) -> dict[str, Path]:
             reason += f" (the deep stage was skipped: {deep['reason']})"
         table = comparison_table(candidates, frames, statistics, params, champion)
         explained = explain_candidates(candidates, frames, champion, reference.name, params, plan)
+        explained.notes += _no_better_than_guessing(statistics, champion, reference.name)
         if explained.brier:
             table.insert(
                 table.columns.get_loc("gain"), "brier", table["candidate"].map(explained.brier)
@@ -245,6 +246,25 @@ def _degenerate(
     if task != "regression":
         notices += few_minority_rows(frames[champion], params.compare.min_minority_rows, plan)
     return notices + constant_predictions(frames, task, tuned)
+
+
+def _no_better_than_guessing(
+    statistics: dict[str, dict[str, Any]], champion: str, reference: str
+) -> list[str]:
+    """A note for the explanations when the reference is not clearly better than the dummy.
+
+    The dummy's gain over the reference has an interval that reaches 0: what the models
+    seem to rely on may be noise, and the explanations say so before anyone reads them.
+    """
+    dummy = statistics.get("dummy")
+    if champion == "dummy" or dummy is None or dummy["upper"] < 0:
+        return []
+    return [
+        f"The reference, {reference}, is not significantly better than the dummy floor (the "
+        f"dummy's gain over it: {dummy['gain']:+.4f}, interval [{dummy['lower']:+.4f}, "
+        f"{dummy['upper']:+.4f}] holds 0): its coefficients, importances and partial "
+        "dependence may describe noise"
+    ]
 
 
 def _reference(candidates: list[Candidate]) -> Candidate:
@@ -389,7 +409,10 @@ def write_outputs(
         stated += f"Columns the models never see (`data.drop_columns`): {unused}.\n\n"
     warnings = "".join(f"> **{notice}.**\n\n" for notice in notices or [])
     challengers = sum(s["challenger"] for s in statistics.values())
-    evaluated = f"Evaluation: {plan.describe()}; every number rests on {basis}.\n\n" if plan else ""
+    evaluated = ""
+    if plan is not None:
+        rests = markdown_text(basis)
+        evaluated = f"Evaluation: {plan.describe()}; every number rests on {rests}.\n\n"
     write_text(
         paths.COMPARE_TABLE,
         (

@@ -201,6 +201,12 @@ def run(params: Params) -> dict[str, Path]:
         raw = load_table(params.data)
         check_allowed_columns(params.leakage.allowed_columns, list(raw.columns), params.data.target)
         frame = raw.drop(columns=params.data.drop_columns)
+        if paths.ROW_ID in frame.columns:
+            raise StageError(
+                f"{params.data.path}: column {paths.ROW_ID!r} is a name the pipeline keeps for "
+                "its own row numbers; rename the column in the table, or list it in "
+                "data.drop_columns in params.yaml if the models need not see it"
+            )
         plan = choose_plan(len(frame), params.split)
         stratify = params.data.task != "regression"
         if plan.resampled:
