@@ -106,6 +106,9 @@ def test_the_failed_split_run_holds_every_score_in_mlflow(leaky_binary):
     assert split.info.status == "FAILED"
     assert runs["validate"].info.status == "FINISHED"
     assert "baseline" not in runs
+    # validate's record is logged by the failing split, with the times it ran.
+    assert runs["validate"].info.end_time <= split.info.start_time <= split.info.end_time
+    assert not list((project / "mlruns/pending").iterdir())
     assert split.data.metrics["leakage/max_single_column_score"] == 1.0
     assert split.data.tags["leakage/top_column"] == "leak"
     assert split.data.params["leakage.max_single_column_score"] == "0.99"

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import sqlite3
 import subprocess
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from conftest import TABLES, TARGETS, bake, project_env, run_in, venv_on_top
+from mlflow import MlflowClient
 
 pytestmark = pytest.mark.pipeline
 STAGES = ["validate", "split", "baseline", "compare"]
@@ -38,12 +42,18 @@ KNOWN_DIRECTIONS = {
 }
 
 
+#: Each reproduced project's `dvc repro`: (start, end) in milliseconds since the epoch.
+WINDOWS: dict[Path, tuple[int, int]] = {}
+
+
 @pytest.fixture(scope="module", params=["binary", "multiclass", "regression"])
 def reproduced(request, cookies_session) -> tuple[str, Path, str]:
     """A project baked with git for each task, after one real `dvc repro`."""
     task = request.param
     project = bake(cookies_session, task=task, project_name=f"Demo {task}")
+    start = int(time.time() * 1000)
     done = run_in(project, "dvc", "repro")
+    WINDOWS[project] = (start, int(time.time() * 1000))
     return task, project, done.stdout
 
 
@@ -293,6 +303,62 @@ def test_generated_project_tests_pass(reproduced):
     assert " passed" in done.stdout and "failed" not in done.stdout
 
 
+def store_of(project: Path) -> tuple[MlflowClient, str]:
+    """The project's tracking store and its experiment id."""
+    client = MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
+    name = yaml.safe_load((project / "params.yaml").read_text())["mlflow"]["experiment"]
+    return client, client.get_experiment_by_name(name).experiment_id
+
+
+def test_every_stage_run_keeps_its_fields_and_times_though_logged_at_the_end(reproduced):
+    """Issue 17: validate, split and baseline write their runs as records that compare
+    logs; each run still holds its params, metrics, tags, artifacts, models and its own
+    start and end times, inside the `dvc repro` that made it, in pipeline order."""
+    _task, project, _ = reproduced
+    start, end = WINDOWS[project]
+    client, experiment = store_of(project)
+    runs = {r.info.run_name: r for r in client.search_runs([experiment])}
+    assert set(runs) == {*STAGES, "baseline/dummy", "baseline/linear", "baseline/hgb"}
+    for name, run in runs.items():
+        assert run.info.status == "FINISHED", name
+        assert start <= run.info.start_time <= run.info.end_time <= end, name
+    order = [runs[stage].info for stage in STAGES]
+    for before, after in itertools.pairwise(order):
+        assert before.end_time <= after.start_time, (before.run_name, after.run_name)
+    baseline = runs["baseline"].info
+    for model in ("dummy", "linear", "hgb"):
+        child = runs[f"baseline/{model}"]
+        assert child.data.tags["mlflow.parentRunId"] == baseline.run_id
+        assert baseline.start_time <= child.info.start_time <= child.info.end_time
+        assert child.info.end_time <= baseline.end_time
+        assert child.data.tags["model"] == model and child.data.tags["stage"] == "baseline"
+        assert child.data.tags["model_uri"].startswith("models:/m-")
+        assert {k for k in child.data.metrics if k.startswith("cv_")}, model
+        assert any(k.startswith("grid.") for k in child.data.params), model
+    validate = runs["validate"].data
+    assert validate.tags["validation_success"] == "True"
+    assert validate.metrics["failed_critical"] == 0 and validate.metrics["rows"] > 100
+    assert validate.params["data.path"].startswith("data/raw/")
+    split = runs["split"].data
+    assert split.metrics["train_rows"] > 100 and "split.seed" in split.params
+    assert runs["baseline"].data.tags["selected"] in {"dummy", "linear", "hgb"}
+    assert "baseline.cv_folds" in runs["baseline"].data.params
+    for run, files in [
+        (runs["validate"], {"report.html", "result.json"}),
+        (runs["baseline"], {"metrics.json", "cv_results.csv", "plots"}),
+        (runs["split"], {"leakage"}),
+    ]:
+        assert {Path(f.path).name for f in client.list_artifacts(run.info.run_id)} == files
+    for stage in ("validate", "split", "baseline", "compare"):
+        tags = runs[stage].data.tags
+        assert {"git_commit", "data_hash", "params_hash", "task", "record_id"} <= set(tags)
+    # The compare run links the very runs logged from the records.
+    compare = runs["compare"].data.tags
+    for model in ("dummy", "linear", "hgb"):
+        assert compare[f"candidate.{model}.run_id"] == runs[f"baseline/{model}"].info.run_id
+    assert not list((project / "mlruns/pending").glob("*")), "a record was left unlogged"
+
+
 def test_exp_run_with_a_new_seed_works_and_tracks_to_the_project_store(reproduced):
     task, project, _ = reproduced
     if task != "binary":
@@ -302,9 +368,58 @@ def test_exp_run_with_a_new_seed_works_and_tracks_to_the_project_store(reproduce
     run_in(project, "dvc", "exp", "run", "--temp", "-S", "split.seed=7")
     shown = json.loads(run_in(project, "dvc", "exp", "show", "--json").stdout)
     assert 7 in _values_of(shown, "seed"), "the experiment with split.seed=7 is not listed"
-    with sqlite3.connect(project / "mlflow.db") as db:
-        tagged = db.execute("SELECT COUNT(*) FROM tags WHERE key = 'dvc_experiment'").fetchone()[0]
-    assert tagged == 3  # split, baseline and compare ran again under the experiment
+    client, experiment = store_of(project)
+    tagged = client.search_runs([experiment], "tags.dvc_experiment != ''")
+    # split, baseline and compare ran again under the experiment, in the project's store
+    assert sorted(r.info.run_name for r in tagged) == ["baseline", "compare", "split"]
+    assert {r.info.status for r in tagged} == {"FINISHED"}
+    compare = next(r for r in tagged if r.info.run_name == "compare").data.tags
+    baseline = next(r for r in tagged if r.info.run_name == "baseline").info.run_id
+    linear = client.get_run(compare["candidate.linear.run_id"])
+    assert linear.data.tags["mlflow.parentRunId"] == baseline
+    assert not list((project / "mlruns/pending").glob("*"))
+
+
+def test_two_queued_experiments_run_at_once_and_log_every_run(reproduced):
+    """`dvc queue start -j 2`: both experiments' records are logged, each run once."""
+    task, project, _ = reproduced
+    if task != "binary":
+        pytest.skip("one task is enough for the queue")
+    run_in(project, "git", "add", "-A")
+    run_in(project, "git", "commit", "-qm", "before the queue", check=False)
+    for seed in (11, 12):
+        run_in(
+            project,
+            "dvc",
+            "exp",
+            "run",
+            "--queue",
+            "-S",
+            f"split.seed={seed}",
+            "-S",
+            "baseline.hgb.enabled=false",
+        )
+    run_in(project, "dvc", "queue", "start", "-j", "2")
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        status = run_in(project, "dvc", "queue", "status").stdout
+        if "Queued" not in status and "Running" not in status:
+            break
+        time.sleep(3)
+    assert status.count("Success") >= 2, status
+    client, experiment = store_of(project)
+    runs = client.search_runs([experiment], "tags.dvc_experiment != ''")
+    by_experiment: dict[str, list[str]] = {}
+    for run in runs:
+        assert run.info.status == "FINISHED", run.info.run_name
+        by_experiment.setdefault(run.data.tags["dvc_experiment"], []).append(run.info.run_name)
+    queued = [names for names in by_experiment.values() if "validate" not in names]
+    assert sorted(sorted(names) for names in queued)[-2:] == [["baseline", "compare", "split"]] * 2
+    for run in runs:
+        if run.info.run_name == "compare":
+            linked = run.data.tags["candidate.linear.run_id"]
+            assert client.get_run(linked).info.status == "FINISHED"
+    assert not list((project / "mlruns/pending").glob("*"))
 
 
 def _values_of(tree: object, key: str) -> list[object]:

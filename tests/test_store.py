@@ -87,7 +87,8 @@ def test_deleted_experiment_names_the_restore_command_and_it_works(reproduced, t
     done = run_in(project, "dvc", "repro", "-f", "compare", check=False)
     assert done.returncode != 0
     error = last_line(done)
-    assert error.startswith("error: validate: MLflow experiment 'store-demo'")
+    # validate, split and baseline keep their runs as records: compare logs them first.
+    assert error.startswith("error: compare: MLflow experiment 'store-demo'")
     assert "was deleted" in error
     advice = error.split("Restore it with its runs: ")[1].split(";")[0]
     assert advice.startswith(f"MLFLOW_TRACKING_URI={uri} mlflow experiments restore")
@@ -96,9 +97,15 @@ def test_deleted_experiment_names_the_restore_command_and_it_works(reproduced, t
     env = {**project_env(project), variable.split("=")[0]: variable.split("=", 1)[1]}
     command[0] = str(Path(sys.executable).with_name("mlflow"))
     subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True)
-    # DVC removed validate's outputs before it failed: the same command again runs it all.
+    # The same command again logs the waiting records and the new runs, none lost.
+    pending = list((project / "mlruns/pending").iterdir())
+    assert len(pending) == 3, pending  # validate, split and baseline
     done = run_in(project, "dvc", "repro", "-f", "compare")
     assert "Running stage 'compare'" in done.stdout
+    assert not list((project / "mlruns/pending").iterdir())
+    with sqlite3.connect(project / "mlflow.db") as db:
+        names = [name for (name,) in db.execute("SELECT name FROM runs WHERE status = 'FINISHED'")]
+    assert names.count("baseline") == 3  # the first repro, the waiting record, the last
 
 
 @pytest.mark.pipeline
@@ -137,7 +144,7 @@ from {module} import tracking
 params = load_params()
 while time.time() < float(sys.argv[1]):
     time.sleep(0.001)
-with tracking.stage_run("validate", params) as run:
+with tracking.logged_run("compare", params) as run:
     print(run.info.run_id)
 """
 

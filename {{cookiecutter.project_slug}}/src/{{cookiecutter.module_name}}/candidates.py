@@ -43,7 +43,9 @@ class Candidate:
     model_path : str
         Saved model, relative to the project root.
     run_id : str
-        MLflow run holding the candidate's params, metrics and logged model.
+        MLflow run holding the candidate's params, metrics and logged model: empty in the
+        stage's card (the run is logged later, :mod:`.run_records`); ``compare`` finds it
+        by ``record_id``.
     details : dict
         Anything else worth showing (best hyper-parameters, reason of selection...).
     tracking_uri : str
@@ -55,6 +57,8 @@ class Candidate:
         Binary tasks: the positive class's probability from which ``y_pred`` is the positive
         class (chosen on the training split; 0.5 when kept fixed, ``details`` says why).
         None for multiclass and regression (labels are the most probable class).
+    record_id : str
+        The ``record_id`` tag of the candidate's MLflow run.
     """
 
     name: str
@@ -70,6 +74,7 @@ class Candidate:
     tracking_uri: str = ""
     extra_requirements: list[str] = field(default_factory=list)
     threshold: float | None = None
+    record_id: str = ""
 
     @property
     def predictions_path(self) -> Path:

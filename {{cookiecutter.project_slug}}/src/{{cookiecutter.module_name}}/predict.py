@@ -266,7 +266,7 @@ def run(params: Params, *, source: Path, output: Path | None = None, model: str 
             raise StageError(f"--output {output}: {parent} is a file, not a folder")
     if not paths.TRAIN.exists():
         raise StageError(f"{paths.TRAIN} not found: run dvc repro (or dvc pull) first")
-    with tracking.stage_run("predict", params):
+    with tracking.logged_run("predict", params):
         fitted, candidate, version = (
             load_champion(params) if model == CHAMPION else load_candidate(model)
         )

@@ -1,7 +1,11 @@
 """MLflow tracking: one run per stage execution, anchored to the project root.
 
 Only the stages import this module, and it imports ``mlflow`` only inside the functions
-that need it, so ``--help`` and params checks stay fast.
+that need it, so ``--help`` and params checks stay fast. The stages before ``compare``
+open their run with :func:`stage_run`, which writes it as a record
+(:mod:`.run_records`) instead of opening MLflow; ``compare`` and ``predict`` open theirs
+with :func:`logged_run`, which first logs every pending record. The logging functions
+below write to whichever run is open.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Params
 from .data import file_hash
 from .errors import TrackingStoreError, TrackingUnavailableError
+from .run_records import MODEL_TAG, RECORD_TAG, Record, log_pending, now_ms, open_record
 from .targets import resolve_positive_class
 
 if TYPE_CHECKING:
@@ -178,14 +183,48 @@ def _experiment_id(name: str, uri: str) -> str:
         return client.create_experiment(name, artifact_location=location)
 
 
+def pending_folder() -> Path:
+    """Where run records wait to be logged: ``mlruns/pending/`` at the project root."""
+    return project_root() / "mlruns" / "pending"
+
+
+def _run_fields(stage: str, params: Params) -> tuple[dict[str, str], dict[str, str]]:
+    """The tags and params every stage run starts with."""
+    everything = params.model_dump(mode="json", by_alias=True)
+    tags = {
+        "stage": stage,
+        "git_commit": _git_commit(),
+        "data_hash": file_hash(params.data.path) if params.data.path.exists() else "missing",
+        "params_hash": hashlib.sha256(json.dumps(everything, sort_keys=True).encode()).hexdigest()[
+            :16
+        ],
+        "task": params.data.task,
+    }
+    if os.environ.get("DVC_EXP_NAME"):
+        tags["dvc_experiment"] = os.environ["DVC_EXP_NAME"]
+    logged = _flatten("data", everything["data"])
+    if params.data.positive_class is None:
+        # Logged by the stage that resolves it (log_positive_class), never as "None".
+        del logged["data.positive_class"]
+    if stage in everything:
+        logged.update(_flatten(stage, everything[stage]))
+    return tags, logged
+
+
+#: The records open in this process: the stage's, then a nested one (:func:`child_run`).
+_OPEN: list[Record] = []
+
+
 @contextmanager
-def stage_run(stage: str, params: Params) -> Iterator[ActiveRun]:
-    """Open the MLflow run of one stage execution.
+def stage_run(stage: str, params: Params) -> Iterator[Record]:
+    """Open the run of one stage execution as a record, logged to MLflow later.
 
     The run is named after the stage, logs the stage's params (``<stage>.<key>``, plus
     ``data.*``) and is tagged with the stage, git commit, raw-data hash and params hash.
-    An exception inside the block ends the run as FAILED and propagates, so the stage
-    exits non-zero.
+    It is kept under :func:`pending_folder` and logged, with its start and end times,
+    by the next :func:`logged_run` (``compare`` or ``predict``). An exception inside the
+    block ends the run as FAILED, logs it and every pending record at once, and
+    propagates, so the stage exits non-zero.
 
     Parameters
     ----------
@@ -193,6 +232,53 @@ def stage_run(stage: str, params: Params) -> Iterator[ActiveRun]:
         Stage name, also the params section logged (if it exists).
     params : Params
         The validated params.
+
+    Yields
+    ------
+    Record
+        Its ``record_id`` is the ``record_id`` tag of the logged run.
+
+    Raises
+    ------
+    TrackingUnavailableError
+        Before any work, if the tracking server does not answer.
+    """
+    uri = tracking_uri(params)
+    check_reachable(uri)
+    tags, logged = _run_fields(stage, params)
+    record = open_record(pending_folder(), stage, uri, params.mlflow.experiment)
+    record.tags.update(tags)
+    record.params.update(logged)
+    _OPEN.append(record)
+    try:
+        yield record
+    except BaseException:
+        _OPEN.clear()
+        record.finish("FAILED")
+        record.save()
+        try:
+            log_pending_runs()
+            import mlflow
+
+            mlflow.set_tracking_uri(uri)  # where a caller in this process finds the run
+        except Exception as exc:  # the stage's own error matters more
+            print(
+                f"warning: the FAILED {stage} run could not be logged to {uri} ({exc}); it "
+                f"stays in {pending_folder()} and is logged by the next compare"
+            )
+        raise
+    _OPEN.clear()
+    record.finish("FINISHED")
+    record.save()
+
+
+@contextmanager
+def logged_run(stage: str, params: Params) -> Iterator[ActiveRun]:
+    """Open the MLflow run of one stage execution, after logging every pending record.
+
+    As :func:`stage_run`, but the run is written to MLflow as it goes: for the stages
+    that need the store itself (``compare`` finds the candidates' runs and registers the
+    champion; ``predict`` loads it).
 
     Yields
     ------
@@ -212,27 +298,59 @@ def stage_run(stage: str, params: Params) -> Iterator[ActiveRun]:
     mlflow.set_tracking_uri(uri)
     experiment_id = _experiment_id(params.mlflow.experiment, uri)
     mlflow.set_experiment(experiment_id=experiment_id)
-    everything = params.model_dump(mode="json", by_alias=True)
-    tags = {
-        "stage": stage,
-        "git_commit": _git_commit(),
-        "data_hash": file_hash(params.data.path) if params.data.path.exists() else "missing",
-        "params_hash": hashlib.sha256(json.dumps(everything, sort_keys=True).encode()).hexdigest()[
-            :16
-        ],
-        "task": params.data.task,
-    }
-    if os.environ.get("DVC_EXP_NAME"):
-        tags["dvc_experiment"] = os.environ["DVC_EXP_NAME"]
+    log_pending_runs()
+    tags, logged = _run_fields(stage, params)
     with mlflow.start_run(experiment_id=experiment_id, run_name=stage, tags=tags) as run:
-        logged = _flatten("data", everything["data"])
-        if params.data.positive_class is None:
-            # Logged by the stage that resolves it (log_positive_class), never as "None".
-            del logged["data.positive_class"]
-        if stage in everything:
-            logged.update(_flatten(stage, everything[stage]))
         mlflow.log_params(logged)
         yield run
+
+
+def log_pending_runs() -> list[str]:
+    """Log every pending run record (:func:`stage_run`) to its store; return their names.
+
+    Raises
+    ------
+    TrackingUnavailableError, TrackingStoreError
+        As :func:`logged_run`; the records stay pending.
+    """
+    def experiment_id(name: str, uri: str) -> str:
+        check_reachable(uri)
+        return _experiment_id(name, uri)
+
+    return log_pending(pending_folder(), experiment_id)
+
+
+def find_runs(record_ids: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Find the logged runs of records in the active store.
+
+    Parameters
+    ----------
+    record_ids : mapping of str to str
+        Name (a candidate) to the record id its stage gave its run.
+
+    Returns
+    -------
+    dict of str to (run id, model URI)
+        The names whose run the store holds (the model URI empty if none was logged). A
+        run is missing when it was logged in another store: the store was switched
+        (``MLFLOW_TRACKING_URI`` or ``mlflow.tracking_uri``), ``mlflow.db`` was deleted, or
+        the outputs came from a colleague's machine (``dvc pull``).
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    experiment = mlflow.get_experiment(mlflow.active_run().info.experiment_id)
+    found = {}
+    for name, record_id in record_ids.items():
+        if not record_id:
+            continue
+        runs = client.search_runs(
+            [experiment.experiment_id], f"tags.{RECORD_TAG} = '{record_id}'", max_results=1
+        )
+        if runs:
+            found[name] = (runs[0].info.run_id, runs[0].data.tags.get(MODEL_TAG, ""))
+    return found
 
 
 def log_positive_class(classes: list[str], configured: str | None) -> None:
@@ -249,46 +367,62 @@ def log_positive_class(classes: list[str], configured: str | None) -> None:
     configured : str or None
         ``data.positive_class``.
     """
-    import mlflow
-
     positive, how = resolve_positive_class(classes, configured)
     if configured is None:
-        mlflow.log_param("data.positive_class", positive)
-    mlflow.set_tags({"positive_class": positive, "positive_class_rule": how})
+        log_params({"data.positive_class": positive})
+    set_tags({"positive_class": positive, "positive_class_rule": how})
 
 
 @contextmanager
-def child_run(name: str, tags: Mapping[str, str]) -> Iterator[ActiveRun]:
-    """Open a run nested in the active stage run (one per model), inheriting its stage tag."""
-    import mlflow
+def child_run(name: str, tags: Mapping[str, str]) -> Iterator[Record]:
+    """Open a run nested in the open stage run (one per model), inheriting its stage tag.
 
-    parent = mlflow.active_run()
-    stage = parent.data.tags.get("stage", "") if parent else ""
-    with mlflow.start_run(run_name=name, nested=True, tags={"stage": stage, **tags}) as run:
-        yield run
+    Only inside :func:`stage_run`. Yields the nested record; it ends with the block.
+    """
+    parent = _OPEN[-1]
+    nested = parent.child(name, {"stage": parent.tags.get("stage", ""), **tags})
+    _OPEN.append(nested)
+    try:
+        yield nested
+    except BaseException:
+        nested.finish("FAILED")
+        raise
+    finally:
+        if nested in _OPEN:
+            _OPEN.remove(nested)
+    nested.finish("FINISHED")
 
 
 def log_params(values: Mapping[str, Any], prefix: str = "") -> None:
-    """Log nested params to the active run as ``<prefix><key>.<subkey>`` text values."""
-    import mlflow
-
+    """Log nested params to the open run as ``<prefix><key>.<subkey>`` text values."""
     flat: dict[str, str] = {}
     for key, value in values.items():
         flat.update(_flatten(f"{prefix}{key}", value))
+    if _OPEN:
+        _OPEN[-1].params.update(flat)
+        return
+    import mlflow
+
     mlflow.log_params(flat)
 
 
 def log_metrics(metrics: Mapping[str, float], prefix: str = "", step: int | None = None) -> None:
-    """Log a flat dict of metrics to the active run, keys prefixed with ``prefix``."""
+    """Log a flat dict of metrics to the open run, keys prefixed with ``prefix``."""
+    values = {f"{prefix}{key}": float(value) for key, value in metrics.items()}
+    if _OPEN:
+        stamp = now_ms()
+        _OPEN[-1].metrics.extend([key, value, stamp, step or 0] for key, value in values.items())
+        return
     import mlflow
 
-    mlflow.log_metrics(
-        {f"{prefix}{key}": float(value) for key, value in metrics.items()}, step=step
-    )
+    mlflow.log_metrics(values, step=step)
 
 
 def log_artifacts(*files: Path, directory: str | None = None) -> None:
-    """Copy files into the active run's artifacts (under ``directory`` if given)."""
+    """Copy files into the open run's artifacts (under ``directory`` if given)."""
+    if _OPEN:
+        _OPEN[-1].artifacts.extend([_OPEN[-1].keep(Path(file)), directory] for file in files)
+        return
     import mlflow
 
     for file in files:
@@ -300,55 +434,36 @@ def log_folder(folder: Path, directory: str) -> None:
 
     The MLflow UI previews the PNG files among them as images.
     """
+    if _OPEN:
+        _OPEN[-1].artifacts.append([_OPEN[-1].keep(folder), directory])
+        return
     import mlflow
 
     mlflow.log_artifacts(str(folder), artifact_path=directory)
 
 
 def set_tags(tags: Mapping[str, object]) -> None:
-    """Set tags on the active run; values are stored as text."""
+    """Set tags on the open run; values are stored as text."""
+    text = {key: str(value) for key, value in tags.items()}
+    if _OPEN:
+        _OPEN[-1].tags.update(text)
+        return
     import mlflow
 
-    mlflow.set_tags({key: str(value) for key, value in tags.items()})
+    mlflow.set_tags(text)
 
 
 def log_table(table: Any, name: str) -> None:
     """Log a DataFrame as an MLflow table artifact (viewable side by side in the UI)."""
+    if _OPEN:
+        record = _OPEN[-1]
+        file = Path(record.folder) / f"table-{len(record.tables)}.json"
+        table.to_json(file, orient="split", index=False)
+        record.tables.append([file.name, name])
+        return
     import mlflow
 
     mlflow.log_table(data=table, artifact_file=name)
-
-
-def runs_not_in_store(run_ids: Mapping[str, str]) -> list[str]:
-    """Return the names (keys of ``run_ids``) whose run the active tracking store lacks.
-
-    A run is missing when it was logged in another store: the project's store was
-    switched (``MLFLOW_TRACKING_URI`` or ``mlflow.tracking_uri``), ``mlflow.db`` was
-    deleted, or the outputs came from a colleague's machine (``dvc pull``).
-
-    Parameters
-    ----------
-    run_ids : mapping of str to str
-        Name (a candidate) to MLflow run id.
-
-    Raises
-    ------
-    mlflow.exceptions.MlflowException
-        If the store fails for another reason than a missing run.
-    """
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    client = MlflowClient()
-    missing = []
-    for name, run_id in run_ids.items():
-        try:
-            client.get_run(run_id)
-        except MlflowException as exc:
-            if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
-                raise
-            missing.append(name)
-    return missing
 
 
 def register_champion(model_uri: str, name: str, candidate: str, reason: str) -> str:
@@ -383,13 +498,23 @@ def log_sklearn_model(model: Any, name: str, X_example: Any, extra: tuple[str, .
 
     Passing ``pip_requirements`` and ``signature`` skips MLflow's requirement inference
     (a subprocess of several seconds); ``extra`` names further distributions the model
-    needs (pinned to their installed versions). Returns the model URI.
+    needs (pinned to their installed versions). Returns the model URI; inside
+    :func:`stage_run`, the model and 5 example rows are kept in the record and logged
+    with it, and the URI is empty (``compare`` finds it: :func:`find_runs`).
 
     Every input column is declared ``Any`` (required): MLflow's own type enforcement
     refuses a batch whose column is blank in every row (NaN in a text column) or holds
     only whole numbers (int64 where float64 was seen), though the model scores both: its
     first step (:class:`.features.ColumnTypes`) gives each column its training type.
     """
+    if _OPEN:
+        import joblib
+
+        record = _OPEN[-1]
+        file = Path(record.folder) / f"model-{record.record_id[:8]}-{len(record.models)}.joblib"
+        joblib.dump((model, X_example.head(5)), file)
+        record.models.append({"name": name, "file": file.name, "extra": list(extra)})
+        return ""
     import logging
     from importlib.metadata import version
 

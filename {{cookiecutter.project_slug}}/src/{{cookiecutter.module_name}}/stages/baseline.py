@@ -498,7 +498,7 @@ def run(params: Params) -> dict[str, Path]:
                     tracking.log_metrics({"threshold": threshold})
                     tracking.set_tags({"threshold_choice": threshold_note})
                 tracking.log_metrics(test_metrics, prefix=f"{scope}_")
-                uri = tracking.log_sklearn_model(model, name, X_train)
+                tracking.log_sklearn_model(model, name, X_train)
             write_candidate(
                 Candidate(
                     name=name,
@@ -509,10 +509,10 @@ def run(params: Params) -> dict[str, Path]:
                     cv_mean=mean,
                     cv_std=std,
                     model_path=str(paths.BASELINE_MODELS / f"{name}.joblib"),
-                    run_id=child.info.run_id,
+                    run_id="",
+                    record_id=child.record_id,
                     details={
                         "best_params": search.best_params_,
-                        "model_uri": uri,
                         "selection": reason if name == selected else "",
                         **({"threshold_choice": threshold_note} if threshold_note else {}),
                     },

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -86,15 +87,30 @@ def check_same_rows(candidates: list[tuple[Candidate, pd.DataFrame]], rows: pd.D
             )
 
 
+def linked(candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates with the run id and model URI of their run in the active store.
+
+    A candidate whose run the store lacks (logged in another store) keeps an empty
+    ``run_id``; see :func:`_track`.
+    """
+    runs = tracking.find_runs({c.name: c.record_id for c in candidates})
+    return [
+        replace(c, run_id=runs[c.name][0], details={**c.details, "model_uri": runs[c.name][1]})
+        if c.name in runs
+        else c
+        for c in candidates
+    ]
+
+
 def run(params: Params) -> dict[str, Path]:
     """Compare every candidate on the same rows; write metrics, table, plot, model card."""
     p, task = params.compare, params.data.task
-    with tracking.stage_run("compare", params):
+    with tracking.logged_run("compare", params):
         found = read_candidates()
         plan = read_plan()
         check_same_rows(found, evaluation_rows())
         frames = {c.name: frame for c, frame in found}
-        candidates = [c for c, _ in found]
+        candidates = linked([c for c, _ in found])
         reference = _reference(candidates)
         challengers = [c for c in candidates if c.selected and c.stage != "baseline"]
         statistics = paired_statistics(
@@ -526,12 +542,12 @@ def _track(
     )
     champion_row = table.set_index("candidate").loc[champion]
     tracking.log_metrics({f"champion_{metric}": champion_row[metric]})
-    elsewhere = tracking.runs_not_in_store({c.name: c.run_id for c in candidates})
+    elsewhere = [c.name for c in candidates if not c.run_id]
     tracking.set_tags(
         {"champion": champion, "champion_reason": reason[:5000]}
         | {
             f"candidate.{c.name}.run_id": c.run_id
-            + (f" (in another store: {c.tracking_uri or 'unknown'})" if c.name in elsewhere else "")
+            or f"record {c.record_id} (in another store: {c.tracking_uri or 'unknown'})"
             for c in candidates
         }
     )
@@ -563,8 +579,8 @@ def _track(
         tracking.set_tags({"registry": f"not moved: DVC experiment {os.environ['DVC_EXP_NAME']}"})
     else:
         chosen = next(c for c in candidates if c.name == champion)
-        model_uri = str(chosen.details["model_uri"])
-        if champion in elsewhere:
+        model_uri = str(chosen.details.get("model_uri", ""))
+        if not model_uri:
             model_uri = _log_model_again(chosen, params)
         version = tracking.register_champion(model_uri, params.mlflow.experiment, champion, reason)
         tracking.set_tags({"champion_model_version": version, "registry": "alias champion set"})

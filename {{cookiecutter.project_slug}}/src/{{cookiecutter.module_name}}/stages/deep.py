@@ -356,7 +356,7 @@ def run(params: Params) -> dict[str, Path]:
             )
         tracking.log_metrics(test_metrics, prefix=f"{scope}_")
         tracking.log_metrics({"best_epoch": best_epoch})
-        model_uri = tracking.log_sklearn_model(model, NAME, X_train, extra=EXTRA_REQUIREMENTS)
+        tracking.log_sklearn_model(model, NAME, X_train, extra=EXTRA_REQUIREMENTS)
         write_json(
             paths.DEEP_METRICS,
             {
@@ -378,9 +378,9 @@ def run(params: Params) -> dict[str, Path]:
                 cv_mean=float("nan"),
                 cv_std=float("nan"),
                 model_path=str(paths.DEEP_MODELS / f"{NAME}.joblib"),
-                run_id=run.info.run_id,
+                run_id="",
+                record_id=run.record_id,
                 details={
-                    "model_uri": model_uri,
                     "best_epoch": best_epoch,
                     "selection": "early stopping on a validation slice of train",
                     **(
