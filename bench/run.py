@@ -7,9 +7,12 @@ Usage (from the template root, in the environment of ``make test``)::
 
 Part 1, on the bundled breast-cancer table, ``--repeats`` times each (median, min, max):
 bake time (``cookiecutter --no-input``, hooks with git and DVC init included); cold
-``dvc repro`` (fresh project, fresh tracking store, empty run cache); ``dvc repro`` with
-nothing changed; ``dvc repro`` after changing only ``compare.confidence``; and the floor,
-``plain_script.py``: the same modelling work as one script without tracking or DVC.
+``dvc repro`` (fresh project, fresh tracking store, empty run cache); ``dvc repro`` after
+changing ``baseline.linear.C`` (the usual iteration: baseline and compare run); after
+changing only ``compare.confidence``; with nothing changed; each stage run by hand
+(``python -m <package> <stage>``); and the floor, ``plain_script.py``: the same modelling
+work as one script without tracking or DVC. Then issue 17's targets, as ratios to the
+floor of the same run or in seconds, each marked met or not.
 
 Part 2, on generated tables (:mod:`synthetic_table`: 20 mixed columns) of ``--rows``
 rows: validate, split, baseline and compare, one ``dvc repro --single-item`` each, with
@@ -122,44 +125,59 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):7.2f} s  (min {min(values):.2f}, max {max(values):.2f})"
 
 
+#: Part 1's rows: key, label.
+ROWS = {
+    "bake": "bake (cookiecutter --no-input, git + DVC init)",
+    "cold": "cold dvc repro (fresh tracking store)",
+    "iterate": "baseline.linear.C changed, dvc repro",
+    "compare": "compare.confidence changed, dvc repro",
+    "noop": "dvc repro, nothing changed",
+    **{f"hand_{stage}": f"python -m <package> {stage} (by hand)" for stage in STAGES},
+    "plain": "plain script (the floor)",
+}
+#: Issue 17's targets: key, what, limit, whether the limit is a ratio to the floor.
+TARGETS = [
+    ("cold", "cold dvc repro / floor", 2.5, True),
+    ("iterate", "one baseline param changed / floor", 2.0, True),
+    ("compare", "compare-only rerun, seconds", 3.0, False),
+    ("noop", "nothing changed, seconds", 0.5, False),
+]
+
+
 def bundled_table(work: Path, repeats: int) -> None:
-    """Part 1: bake, cold/no-op/compare-only ``dvc repro`` and the plain script."""
-    times: dict[str, list[float]] = {
-        "bake": [],
-        "cold": [],
-        "noop": [],
-        "compare": [],
-        "plain": [],
-    }
+    """Part 1: bake, cold/iteration/compare-only/no-op ``dvc repro``, stages, the floor."""
+    times: dict[str, list[float]] = {key: [] for key in ROWS}
     for i in range(repeats):
         seconds, project = bake(work / f"bundled-{i}")
         times["bake"].append(seconds)
         env = environment(project)
         dvc = [sys.executable, "-m", "dvc", "repro"]
         times["cold"].append(measure(dvc, project, env)[0])
-        times["noop"].append(measure(dvc, project, env)[0])
+        set_params(project, {"baseline": {"linear.C": [0.01, 0.1, 1.0]}})
+        times["iterate"].append(measure(dvc, project, env)[0])
         set_params(project, {"compare": {"confidence": 0.9}})
         times["compare"].append(measure(dvc, project, env)[0])
+        times["noop"].append(measure(dvc, project, env)[0])
+        module = next(project.glob("src/*/__main__.py")).parent.name
+        for stage in STAGES:
+            command = [sys.executable, "-m", module, stage]
+            times[f"hand_{stage}"].append(measure(command, project, env)[0])
         plain = [sys.executable, str(HERE / "plain_script.py"), str(project)]
         times["plain"].append(measure(plain, project, env)[0])
         print(
             f"  repeat {i + 1}/{repeats}: "
             + ", ".join(f"{k} {v[-1]:.2f}" for k, v in times.items())
         )
-    labels = {
-        "bake": "1. bake (cookiecutter --no-input, git + DVC init)",
-        "cold": "2. cold dvc repro (fresh tracking store)",
-        "noop": "3. dvc repro, nothing changed",
-        "compare": "4. dvc repro after a compare param change",
-        "plain": "5. plain script (the floor)",
-    }
     print(f"\nBundled table (breast cancer, 569 rows), {repeats} repeats: median (min, max)")
-    for key, label in labels.items():
-        print(f"  {label:<52} {summary(times[key])}")
+    for number, (key, label) in enumerate(ROWS.items(), start=1):
+        print(f"  {number:>2}. {label:<50} {summary(times[key])}")
     floor = statistics.median(times["plain"])
-    for number, key, label in [(2, "cold", "cold pipeline"), (3, "noop", "no-op pipeline")]:
-        ratio = statistics.median(times[key]) / floor
-        print(f"  ratio {number}/5 ({label} / plain script){'':<{31 - len(label)}} {ratio:7.2f}")
+    print(f"\nTargets (issue 17), against the floor of this run ({floor:.2f} s):")
+    for key, what, limit, ratio in TARGETS:
+        value = statistics.median(times[key]) / (floor if ratio else 1.0)
+        unit = "x" if ratio else " s"
+        verdict = "met" if value <= limit else "NOT MET"
+        print(f"  {what:<40} {value:7.2f}{unit}  (target at most {limit:g}{unit})  {verdict}")
 
 
 def scaling(work: Path, rows_list: list[int], n_jobs: int) -> None:

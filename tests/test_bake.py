@@ -50,6 +50,7 @@ MODULE_FILES = [
     "predict.py",
     "report.py",
     "repository.py",
+    "run_records.py",
     "stats.py",
     "suite.py",
     "targets.py",
@@ -80,6 +81,7 @@ TEST_FILES = [
     "test_stages.py",
     "test_stats.py",
     "test_targets.py",
+    "test_tracking.py",
 ]
 
 

@@ -74,7 +74,11 @@ def test_a_project_pointed_at_a_tracking_server_logs_runs_artifacts_and_the_cham
     url, home = mlflow_server
     project = holdout(bake(cookies, mlflow_tracking_uri=url))
     run_in(project, "dvc", "repro")
-    assert not (project / "mlflow.db").exists() and not (project / "mlruns").exists()
+    assert not (project / "mlflow.db").exists()
+    # Nothing of the runs stays local: mlruns/ holds only the (empty) folder where stage
+    # runs wait for compare to log them, and its lock.
+    local = sorted(str(p.relative_to(project)) for p in (project / "mlruns").rglob("*"))
+    assert local == ["mlruns/pending", "mlruns/pending.lock"]
 
     experiment = rest(url, "experiments/get-by-name", experiment_name="tabular-baseline")
     experiment_id = experiment["experiment"]["experiment_id"]

@@ -36,3 +36,11 @@ def test_a_stage_module_imports_only_what_it_needs(stage, allowed):
     # mlflow loads when a run starts, great_expectations when a suite is read.
     loaded = imported("-c", f"import {PACKAGE}.stages.{stage}")
     assert loaded & HEAVY <= allowed
+
+
+def test_the_stages_before_compare_keep_their_runs_without_importing_mlflow(project):
+    """Their runs wait as records in mlruns/pending/; compare logs them (issue 17)."""
+    for stage in ("validate", "split"):
+        assert "mlflow" not in imported("-m", PACKAGE, stage), stage
+    pending = sorted(p.name.split("-")[1] for p in (project / "mlruns/pending").iterdir())
+    assert pending == ["split", "validate"]

@@ -117,14 +117,20 @@ class Record:
 
         return build(json.loads((folder / "record.json").read_text(encoding="utf-8")))
 
-    def save(self) -> Path:
-        """Write ``record.json`` into the folder, then make the folder pending (atomic).
-
-        Returns the pending folder: ``<pending>/<start>-<name>-<id>`` (the open folder
-        without its ``.open`` suffix).
-        """
+    def write(self) -> None:
+        """Write ``record.json`` into the folder (atomically: never half a file)."""
         folder = Path(self.folder)
-        (folder / "record.json").write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
+        text = json.dumps(asdict(self), indent=1)
+        (folder / "record.json.tmp").write_text(text, encoding="utf-8")
+        (folder / "record.json.tmp").replace(folder / "record.json")
+
+    def save(self) -> Path:
+        """Write the ended record, then make its folder pending: drop the ``.open`` suffix.
+
+        Returns the pending folder, ``<pending>/<start>-<name>-<id>``.
+        """
+        self.write()
+        folder = Path(self.folder)
         final = folder.with_suffix("")
         folder.replace(final)
         self.folder = str(final)
@@ -132,20 +138,41 @@ class Record:
 
 
 def open_record(pending: Path, name: str, tracking_uri: str, experiment: str) -> Record:
-    """Start the record of a stage execution, its folder ``<pending>/<start>-<name>-<id>.open``."""
+    """Start the record of a stage execution, its folder ``<pending>/<start>-<name>-<id>.open``.
+
+    The folder holds the process id and the record as it starts (RUNNING): if the process
+    is killed before it ends the run, the next :func:`log_pending` logs it as FAILED.
+    """
     record = Record(name, "", tracking_uri, experiment)
     folder = pending / f"{record.start_time}-{name}-{record.record_id[:8]}.open"
     folder.mkdir(parents=True)
     (folder / "pid").write_text(str(os.getpid()), encoding="utf-8")
     record.folder = str(folder)
+    record.write()
     return record
 
 
+def _alive(folder: Path) -> bool:
+    """Whether the process that opened a record folder is still running."""
+    try:
+        os.kill(int((folder / "pid").read_text(encoding="utf-8")), 0)
+    except PermissionError:  # alive, another user's
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def pending_records(pending: Path) -> list[Path]:
-    """The folders of records waiting to be logged, oldest first."""
+    """The folders of records to log, oldest first: ended ones, and open ones whose
+    process is gone (killed before it could end its run)."""
     if not pending.is_dir():
         return []
-    return sorted(p for p in pending.iterdir() if (p / "record.json").is_file())
+    return sorted(
+        p
+        for p in pending.iterdir()
+        if (p / "record.json").is_file() and (p.suffix != ".open" or not _alive(p))
+    )
 
 
 def log_pending(pending: Path, experiment_id: Any) -> list[str]:
@@ -173,10 +200,16 @@ def log_pending(pending: Path, experiment_id: Any) -> list[str]:
     if not pending_records(pending):
         return []
     logged = []
-    with FileLock(pending / ".lock", timeout=600):
+    with FileLock(pending.with_suffix(".lock"), timeout=600):
         # Another process (a queued experiment) may have logged some meanwhile.
         for folder in pending_records(pending):
             record = Record.load(folder)
+            if record.status == "RUNNING":  # its process was killed
+                record.tags["killed"] = "the process ended before it could end its run"
+                record.finish("FAILED")
+                # Its last sign of life: the newest file it kept.
+                last = max(f.stat().st_mtime for f in folder.rglob("*") if f.is_file())
+                record.end_time = int(last * 1000)
             _log_run(record, experiment_id(record.experiment, record.tracking_uri))
             logged.append(record.name)
             # Gone before the next record: never logged twice, even if a later one fails.

@@ -212,6 +212,8 @@ def _run_fields(stage: str, params: Params) -> tuple[dict[str, str], dict[str, s
 
 
 #: The records open in this process: the stage's, then a nested one (:func:`child_run`).
+#: Each change is written to the stage's ``record.json`` at once, so that a killed stage
+#: is logged, FAILED, with what it had logged (:func:`.run_records.pending_records`).
 _OPEN: list[Record] = []
 
 
@@ -313,6 +315,7 @@ def log_pending_runs() -> list[str]:
     TrackingUnavailableError, TrackingStoreError
         As :func:`logged_run`; the records stay pending.
     """
+
     def experiment_id(name: str, uri: str) -> str:
         check_reachable(uri)
         return _experiment_id(name, uri)
@@ -400,6 +403,7 @@ def log_params(values: Mapping[str, Any], prefix: str = "") -> None:
         flat.update(_flatten(f"{prefix}{key}", value))
     if _OPEN:
         _OPEN[-1].params.update(flat)
+        _OPEN[0].write()
         return
     import mlflow
 
@@ -412,6 +416,7 @@ def log_metrics(metrics: Mapping[str, float], prefix: str = "", step: int | None
     if _OPEN:
         stamp = now_ms()
         _OPEN[-1].metrics.extend([key, value, stamp, step or 0] for key, value in values.items())
+        _OPEN[0].write()
         return
     import mlflow
 
@@ -422,6 +427,7 @@ def log_artifacts(*files: Path, directory: str | None = None) -> None:
     """Copy files into the open run's artifacts (under ``directory`` if given)."""
     if _OPEN:
         _OPEN[-1].artifacts.extend([_OPEN[-1].keep(Path(file)), directory] for file in files)
+        _OPEN[0].write()
         return
     import mlflow
 
@@ -436,6 +442,7 @@ def log_folder(folder: Path, directory: str) -> None:
     """
     if _OPEN:
         _OPEN[-1].artifacts.append([_OPEN[-1].keep(folder), directory])
+        _OPEN[0].write()
         return
     import mlflow
 
@@ -447,6 +454,7 @@ def set_tags(tags: Mapping[str, object]) -> None:
     text = {key: str(value) for key, value in tags.items()}
     if _OPEN:
         _OPEN[-1].tags.update(text)
+        _OPEN[0].write()
         return
     import mlflow
 
@@ -460,6 +468,7 @@ def log_table(table: Any, name: str) -> None:
         file = Path(record.folder) / f"table-{len(record.tables)}.json"
         table.to_json(file, orient="split", index=False)
         record.tables.append([file.name, name])
+        _OPEN[0].write()
         return
     import mlflow
 
@@ -514,6 +523,7 @@ def log_sklearn_model(model: Any, name: str, X_example: Any, extra: tuple[str, .
         file = Path(record.folder) / f"model-{record.record_id[:8]}-{len(record.models)}.joblib"
         joblib.dump((model, X_example.head(5)), file)
         record.models.append({"name": name, "file": file.name, "extra": list(extra)})
+        _OPEN[0].write()
         return ""
     import logging
     from importlib.metadata import version
