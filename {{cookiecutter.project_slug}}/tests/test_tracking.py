@@ -45,10 +45,15 @@ def run_stage(how: str) -> int:
     return subprocess.run([sys.executable, "-c", script, how], check=False).returncode
 
 
+def store() -> mlflow.MlflowClient:
+    """A client of the project's tracking store."""
+    return mlflow.MlflowClient(tracking.tracking_uri(load_params()))
+
+
 def logged_runs() -> dict[str, mlflow.entities.Run]:
     """Every run of the project's experiment, by name."""
     params = load_params()
-    client = mlflow.MlflowClient(tracking.tracking_uri(params))
+    client = store()
     experiment = client.get_experiment_by_name(params.mlflow.experiment)
     if experiment is None:
         return {}
@@ -68,12 +73,12 @@ def test_a_record_logs_every_field_with_its_own_times(project):
     assert split.data.params["leakage.allowed_columns"] == '["a", "b"]'
     assert split.data.params["data.target"] == load_params().data.target
     assert split.data.metrics == {"train_rows": 3.0, "loss": 0.5}
-    history = mlflow.MlflowClient().get_metric_history(split.info.run_id, "loss")
+    history = store().get_metric_history(split.info.run_id, "loss")
     assert [m.step for m in history] == [2]
     assert split.data.tags["note"] == "kept" and split.data.tags["stage"] == "split"
     assert child.data.tags["mlflow.parentRunId"] == split.info.run_id
     assert child.data.tags["stage"] == "split" and child.data.metrics == {"cv": 1.0}
-    uri = split.info.artifact_uri
+    uri = split.info.artifact_uri  # a local folder (file://)
     assert mlflow.artifacts.load_text(f"{uri}/notes/note.txt") == "kept"
     table = mlflow.artifacts.load_dict(f"{uri}/scores.json")
     assert pd.DataFrame(table["data"], columns=table["columns"])["score"].tolist() == [0.5]

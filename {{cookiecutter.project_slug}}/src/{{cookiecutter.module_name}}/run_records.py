@@ -218,11 +218,13 @@ def log_pending(pending: Path, experiment_id: Any) -> list[str]:
     return logged
 
 
-def _log_run(record: Record, experiment_id: str, parent: str | None = None) -> str:
-    """Log one record (and its nested runs) as an MLflow run; return its run id."""
-    import pandas as pd
+def _log_run(record: Record, experiment_id: str, parent: str | None = None) -> None:
+    """Log one record (and its nested runs) as an MLflow run.
+
+    A run the store refuses half-way is deleted again, so that logging the record once
+    more (it stays pending) leaves one run, not two.
+    """
     from mlflow import MlflowClient
-    from mlflow.entities import Metric, Param, RunTag
 
     client = MlflowClient(record.tracking_uri)
     tags = {**record.tags, RECORD_TAG: record.record_id}
@@ -231,7 +233,21 @@ def _log_run(record: Record, experiment_id: str, parent: str | None = None) -> s
     run = client.create_run(
         experiment_id, start_time=record.start_time, tags=tags, run_name=record.name
     )
-    run_id = run.info.run_id
+    try:
+        _log_fields(client, run.info.run_id, record)
+        for nested in record.children:
+            _log_run(nested, experiment_id, parent=run.info.run_id)
+    except BaseException:
+        client.delete_run(run.info.run_id)
+        raise
+    client.set_terminated(run.info.run_id, record.status, end_time=record.end_time or now_ms())
+
+
+def _log_fields(client: Any, run_id: str, record: Record) -> None:
+    """Log a record's params, metrics, artifacts, tables and models into its run."""
+    import pandas as pd
+    from mlflow.entities import Metric, Param, RunTag
+
     folder = Path(record.folder)
     client.log_batch(
         run_id,
@@ -250,10 +266,6 @@ def _log_run(record: Record, experiment_id: str, parent: str | None = None) -> s
     for model in record.models:
         uri = _log_model(record.tracking_uri, run_id, folder, model)
         client.log_batch(run_id, tags=[RunTag(MODEL_TAG, uri)])
-    for nested in record.children:
-        _log_run(nested, experiment_id, parent=run_id)
-    client.set_terminated(run_id, record.status, end_time=record.end_time or now_ms())
-    return run_id
 
 
 def _log_model(uri: str, run_id: str, folder: Path, model: dict[str, Any]) -> str:
