@@ -85,8 +85,8 @@ class Record:
         self.children.append(nested)
         return nested
 
-    def keep(self, source: Path) -> str:
-        """Copy a file or folder into the record's folder now; return its path there.
+    def add_artifact(self, source: Path, directory: str | None) -> None:
+        """Copy a file or folder into the record's folder now, to log under ``directory``.
 
         The copy keeps its name (``files/<n>/<name>``), the name it gets in the run.
         """
@@ -98,7 +98,21 @@ class Record:
             shutil.copytree(source, target)
         else:
             shutil.copy2(source, target)
-        return str(target.relative_to(self.folder))
+        self.artifacts.append([str(target.relative_to(self.folder)), directory])
+
+    def add_table(self, table: Any, name: str) -> None:
+        """Keep a DataFrame, to log as the MLflow table artifact ``name``."""
+        file = Path(self.folder) / f"table-{self.record_id[:8]}-{len(self.tables)}.json"
+        table.to_json(file, orient="split", index=False)
+        self.tables.append([file.name, name])
+
+    def add_model(self, model: Any, example: Any, name: str, extra: tuple[str, ...]) -> None:
+        """Keep a fitted model and its example input rows, to log as the model ``name``."""
+        import joblib
+
+        file = Path(self.folder) / f"model-{self.record_id[:8]}-{len(self.models)}.joblib"
+        joblib.dump((model, example), file)
+        self.models.append({"name": name, "file": file.name, "extra": list(extra)})
 
     def finish(self, status: str) -> None:
         """Set the end time and status of the record and of its open nested runs."""

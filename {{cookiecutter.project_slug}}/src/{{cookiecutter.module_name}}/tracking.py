@@ -10,6 +10,7 @@ below write to whichever run is open.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -316,6 +317,7 @@ def log_pending_runs() -> list[str]:
         As :func:`logged_run`; the records stay pending.
     """
 
+    @functools.cache  # once per store and experiment, however many records
     def experiment_id(name: str, uri: str) -> str:
         check_reachable(uri)
         return _experiment_id(name, uri)
@@ -340,16 +342,15 @@ def find_runs(record_ids: Mapping[str, str]) -> dict[str, tuple[str, str]]:
         the outputs came from a colleague's machine (``dvc pull``).
     """
     import mlflow
-    from mlflow import MlflowClient
 
-    client = MlflowClient()
-    experiment = mlflow.get_experiment(mlflow.active_run().info.experiment_id)
+    client = mlflow.MlflowClient()
+    experiment_id = mlflow.active_run().info.experiment_id
     found = {}
     for name, record_id in record_ids.items():
         if not record_id:
             continue
         runs = client.search_runs(
-            [experiment.experiment_id], f"tags.{RECORD_TAG} = '{record_id}'", max_results=1
+            [experiment_id], f"tags.{RECORD_TAG} = '{record_id}'", max_results=1
         )
         if runs:
             found[name] = (runs[0].info.run_id, runs[0].data.tags.get(MODEL_TAG, ""))
@@ -426,7 +427,8 @@ def log_metrics(metrics: Mapping[str, float], prefix: str = "", step: int | None
 def log_artifacts(*files: Path, directory: str | None = None) -> None:
     """Copy files into the open run's artifacts (under ``directory`` if given)."""
     if _OPEN:
-        _OPEN[-1].artifacts.extend([_OPEN[-1].keep(Path(file)), directory] for file in files)
+        for file in files:
+            _OPEN[-1].add_artifact(Path(file), directory)
         _OPEN[0].write()
         return
     import mlflow
@@ -441,7 +443,7 @@ def log_folder(folder: Path, directory: str) -> None:
     The MLflow UI previews the PNG files among them as images.
     """
     if _OPEN:
-        _OPEN[-1].artifacts.append([_OPEN[-1].keep(folder), directory])
+        _OPEN[-1].add_artifact(folder, directory)
         _OPEN[0].write()
         return
     import mlflow
@@ -464,10 +466,7 @@ def set_tags(tags: Mapping[str, object]) -> None:
 def log_table(table: Any, name: str) -> None:
     """Log a DataFrame as an MLflow table artifact (viewable side by side in the UI)."""
     if _OPEN:
-        record = _OPEN[-1]
-        file = Path(record.folder) / f"table-{len(record.tables)}.json"
-        table.to_json(file, orient="split", index=False)
-        record.tables.append([file.name, name])
+        _OPEN[-1].add_table(table, name)
         _OPEN[0].write()
         return
     import mlflow
@@ -517,12 +516,7 @@ def log_sklearn_model(model: Any, name: str, X_example: Any, extra: tuple[str, .
     first step (:class:`.features.ColumnTypes`) gives each column its training type.
     """
     if _OPEN:
-        import joblib
-
-        record = _OPEN[-1]
-        file = Path(record.folder) / f"model-{record.record_id[:8]}-{len(record.models)}.joblib"
-        joblib.dump((model, X_example.head(5)), file)
-        record.models.append({"name": name, "file": file.name, "extra": list(extra)})
+        _OPEN[-1].add_model(model, X_example.head(5), name, extra)
         _OPEN[0].write()
         return ""
     import logging
