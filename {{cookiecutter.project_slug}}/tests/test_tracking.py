@@ -35,7 +35,7 @@ with tracking.stage_run("split", load_params()):
     if sys.argv[1] == "kill":
         os._exit(9)  # killed: no exception, the run never ends
     if sys.argv[1] == "fail":
-        raise SystemExit("failed on purpose")
+        raise SystemExit("stopped on purpose")
 """
 
 

@@ -20,6 +20,9 @@ import os
 import shutil
 import time
 import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,18 @@ from typing import Any
 RECORD_TAG = "record_id"
 #: Tag of a run that logged a model: the model's URI.
 MODEL_TAG = "model_uri"
+
+
+@contextmanager
+def quiet_table_logging() -> Iterator[None]:
+    """Hide MLflow's own pandas-3 deprecation warning while it logs a table.
+
+    ``log_table`` selects ``object`` columns, which pandas 3 warns about; nothing in the
+    project can change that, and the warning would reach every stage's output.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="For backward compatibility, 'str' dtypes")
+        yield
 
 
 def now_ms() -> int:
@@ -276,7 +291,8 @@ def _log_fields(client: Any, run_id: str, record: Record) -> None:
             client.log_artifact(run_id, str(source), directory)
     for file, artifact_file in record.tables:
         table = pd.read_json(folder / file, orient="split")
-        client.log_table(run_id, data=table, artifact_file=artifact_file)
+        with quiet_table_logging():
+            client.log_table(run_id, data=table, artifact_file=artifact_file)
     for model in record.models:
         uri = _log_model(record.tracking_uri, run_id, folder, model)
         client.log_batch(run_id, tags=[RunTag(MODEL_TAG, uri)])

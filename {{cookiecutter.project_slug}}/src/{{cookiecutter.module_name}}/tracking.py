@@ -25,7 +25,15 @@ from typing import TYPE_CHECKING, Any
 from .config import Params
 from .data import file_hash
 from .errors import TrackingStoreError, TrackingUnavailableError
-from .run_records import MODEL_TAG, RECORD_TAG, Record, log_pending, now_ms, open_record
+from .run_records import (
+    MODEL_TAG,
+    RECORD_TAG,
+    Record,
+    log_pending,
+    now_ms,
+    open_record,
+    quiet_table_logging,
+)
 from .targets import resolve_positive_class
 
 if TYPE_CHECKING:
@@ -471,7 +479,8 @@ def log_table(table: Any, name: str) -> None:
         return
     import mlflow
 
-    mlflow.log_table(data=table, artifact_file=name)
+    with quiet_table_logging():
+        mlflow.log_table(data=table, artifact_file=name)
 
 
 def register_champion(model_uri: str, name: str, candidate: str, reason: str) -> str:
